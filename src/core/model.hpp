@@ -1,0 +1,87 @@
+#pragma once
+// The records henge keeps. Plain data: the store persists them, the API renders them.
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace henge::core {
+
+/// The one global, monotonically increasing revision (DESIGN §3). 0 = none yet.
+using Revision = std::uint64_t;
+/// Milliseconds since the Unix epoch, UTC.
+using TimeMs = std::int64_t;
+
+/// A device's effective config as of the last revision that changed it.
+struct Desired {
+  Revision revision = 0;
+  boost::json::value config = boost::json::object{};
+  std::string sha256;  ///< of the serialized config
+};
+
+struct Device {
+  std::string id;
+  std::string schema;  ///< schema name; may name a schema not created yet, or be empty
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> groups;  ///< sorted, unique
+  std::string token_hash;           ///< SHA-256 hex of the device token
+  boost::json::value values = boost::json::object{};  ///< the device layer (a merge patch)
+  Desired desired;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+};
+
+struct Group {
+  std::string name;
+  std::int64_t priority = 0;
+  boost::json::value values = boost::json::object{};  ///< the group layer (a merge patch)
+  Revision revision = 0;  ///< of the last accepted write to this group
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+};
+
+struct SchemaVersion {
+  std::string name;
+  std::int64_t version = 0;  ///< 1, 2, … per name
+  boost::json::value document;
+  Revision revision = 0;
+  TimeMs created_at = 0;
+};
+
+/// One desired revision of one device.
+struct HistoryEntry {
+  std::string device;
+  Revision revision = 0;
+  TimeMs at = 0;
+  std::string actor;
+  std::string action;        ///< what caused it, e.g. "config.patch", "group.config.put"
+  boost::json::value change; ///< merge patch from the previous desired config
+  boost::json::value config;
+  std::string sha256;
+};
+
+/// One admin mutation. Append-only.
+struct AuditEntry {
+  std::uint64_t seq = 0;  ///< assigned by the store, increasing
+  TimeMs at = 0;
+  std::string actor;
+  std::string action;  ///< e.g. "device.create", "schema.put"
+  std::string target;  ///< e.g. "device/pi-1"
+  boost::json::value change;
+  std::string request_id;
+  std::string remote;
+  Revision revision = 0;  ///< the revision the mutation took, 0 if none
+};
+
+/// An operator credential. Only the hash of the secret is kept.
+struct Token {
+  std::string name;
+  std::string role;  ///< "admin" · "operator" · "viewer"
+  std::string hash;
+  TimeMs created_at = 0;
+  TimeMs expires_at = 0;  ///< 0 = never
+};
+
+}  // namespace henge::core

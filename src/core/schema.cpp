@@ -1,0 +1,148 @@
+#include "core/schema.hpp"
+
+#define VALIJSON_USE_EXCEPTIONS 1
+#include <boost/json.hpp>
+#include <regex>
+#include <valijson/adapters/boost_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include "core/draft07_metaschema.hpp"
+#include "core/json_pointer.hpp"
+#include "core/layering.hpp"
+
+namespace henge::core {
+namespace json = boost::json;
+using valijson::adapters::BoostJsonAdapter;
+
+struct CompiledSchema::Impl {
+  valijson::Schema schema;
+};
+
+CompiledSchema::CompiledSchema(std::unique_ptr<Impl> impl, json::value defaults)
+    : impl_(std::move(impl)), defaults_(std::move(defaults)) {}
+CompiledSchema::~CompiledSchema() = default;
+
+namespace {
+
+// valijson names a location "<root>", "[key]" or "[3]"; a JSON pointer writes an
+// object key and an array index the same way, so the brackets are all that go.
+std::string to_pointer(const std::vector<std::string>& context) {
+  JsonPointer ptr;
+  for (const auto& part : context) {
+    if (part.size() < 2 || part.front() != '[' || part.back() != ']') continue;
+    ptr = ptr.child(part.substr(1, part.size() - 2));
+  }
+  return ptr.str();
+}
+
+std::vector<FieldError> collect(const valijson::ValidationResults& results) {
+  std::vector<valijson::ValidationResults::Error> errors;
+  valijson::ValidationResults copy = results;
+  valijson::ValidationResults::Error e;
+  while (copy.popError(e)) errors.push_back(e);
+  // valijson reports each failure along with a summary at every enclosing level;
+  // keep only the most specific: an error whose location encloses another's goes.
+  std::vector<FieldError> out;
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    bool encloses_other = false;
+    for (std::size_t j = 0; j < errors.size() && !encloses_other; ++j) {
+      const auto& a = errors[i].context;
+      const auto& b = errors[j].context;
+      encloses_other = i != j && a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
+    }
+    if (encloses_other) continue;
+    FieldError fe{"", to_pointer(errors[i].context), errors[i].description};
+    bool duplicate = false;
+    for (const auto& o : out) duplicate = duplicate || (o.path == fe.path && o.message == fe.message);
+    if (!duplicate) out.push_back(std::move(fe));
+  }
+  return out;
+}
+
+const valijson::Schema& meta_schema() {
+  static const auto* schema = [] {
+    auto* s = new valijson::Schema;  // lives for the process
+    const json::value doc = json::parse(kDraft07MetaSchema);
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    parser.populateSchema(BoostJsonAdapter(doc), *s);
+    return s;
+  }();
+  return *schema;
+}
+
+// std::regex would throw only when a pattern is first used to validate; find bad
+// ones when the schema is uploaded instead.
+void check_patterns(const json::value& v, const JsonPointer& at, std::vector<FieldError>& out) {
+  if (const auto* obj = v.if_object()) {
+    for (const auto& [key, sub] : *obj) {
+      const auto here = at.child(key);
+      if (key == "pattern" && sub.is_string()) {
+        try {
+          std::regex re(sub.get_string().c_str(), std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+          out.push_back({"", here.str(), std::string("not a valid regular expression: ") + e.what()});
+        }
+      }
+      if (key == "patternProperties" && sub.is_object()) {
+        for (const auto& [pattern, ignored] : sub.get_object()) {
+          try {
+            std::regex re(std::string(pattern), std::regex::ECMAScript);
+          } catch (const std::regex_error& e) {
+            out.push_back({"", here.child(pattern).str(), std::string("not a valid regular expression: ") + e.what()});
+          }
+        }
+      }
+      check_patterns(sub, here, out);
+    }
+  } else if (const auto* arr = v.if_array()) {
+    for (std::size_t i = 0; i < arr->size(); ++i) check_patterns((*arr)[i], at.child(std::to_string(i)), out);
+  }
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json::value& doc) {
+  if (!doc.is_object()) return make_error(Errc::invalid, "a schema must be a JSON object");
+  if (const auto* dialect = doc.get_object().if_contains("$schema")) {
+    if (!dialect->is_string() || dialect->get_string().find("draft-07") == json::string::npos) {
+      return make_error(Errc::invalid, "only JSON Schema draft-07 is supported",
+                        {{"", "/$schema", "expected http://json-schema.org/draft-07/schema#"}});
+    }
+  }
+  try {
+    valijson::Validator meta_validator;
+    valijson::ValidationResults results;
+    if (!meta_validator.validate(meta_schema(), BoostJsonAdapter(doc), &results)) {
+      return make_error(Errc::invalid, "not a valid draft-07 JSON Schema", collect(results));
+    }
+    std::vector<FieldError> bad_patterns;
+    check_patterns(doc, JsonPointer{}, bad_patterns);
+    if (!bad_patterns.empty()) {
+      return make_error(Errc::invalid, "not a valid draft-07 JSON Schema", std::move(bad_patterns));
+    }
+    auto impl = std::make_unique<Impl>();
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    parser.populateSchema(BoostJsonAdapter(doc), impl->schema);
+    return std::shared_ptr<const CompiledSchema>(new CompiledSchema(std::move(impl), schema_defaults(doc)));
+  } catch (const std::exception& e) {
+    // valijson reports what it cannot compile (such as a remote $ref) by throwing.
+    return make_error(Errc::invalid, std::string("schema cannot be compiled: ") + e.what());
+  }
+}
+
+std::vector<FieldError> CompiledSchema::validate(const json::value& instance) const {
+  try {
+    valijson::Validator validator;
+    valijson::ValidationResults results;
+    if (validator.validate(impl_->schema, BoostJsonAdapter(instance), &results)) return {};
+    auto errors = collect(results);
+    if (errors.empty()) errors.push_back({"", "", "does not validate against the schema"});
+    return errors;
+  } catch (const std::exception& e) {
+    return {{"", "", std::string("validation failed: ") + e.what()}};
+  }
+}
+
+}  // namespace henge::core

@@ -1,0 +1,88 @@
+#include "core/schema.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace henge::core {
+namespace {
+namespace json = boost::json;
+
+const char* const kLedSchema = R"({
+  "$schema":"http://json-schema.org/draft-07/schema#",
+  "type":"object",
+  "properties":{
+    "led":{"type":"object","properties":{
+      "brightness":{"type":"integer","minimum":0,"maximum":100,"default":20},
+      "color":{"type":"string","pattern":"^#[0-9a-f]{6}$"}},
+      "additionalProperties":false},
+    "interval":{"type":"number"}
+  },
+  "required":["led"]
+})";
+
+TEST(Schema, CompilesAndExposesDefaults) {
+  auto s = CompiledSchema::compile(json::parse(kLedSchema));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ((*s)->defaults(), json::parse(R"({"led":{"brightness":20}})"));
+}
+
+TEST(Schema, ValidConfigHasNoErrors) {
+  auto s = CompiledSchema::compile(json::parse(kLedSchema));
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE((*s)->validate(json::parse(R"({"led":{"brightness":50,"color":"#00ff00"}})")).empty());
+}
+
+TEST(Schema, ErrorsNameThePointerOfTheBadValue) {
+  auto s = CompiledSchema::compile(json::parse(kLedSchema));
+  ASSERT_TRUE(s.ok());
+  const auto errors = (*s)->validate(json::parse(R"({"led":{"brightness":500}})"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/led/brightness");
+  EXPECT_NE(errors[0].message.find("100"), std::string::npos) << errors[0].message;
+}
+
+TEST(Schema, ReportsEachBadFieldOnce) {
+  auto s = CompiledSchema::compile(json::parse(kLedSchema));
+  ASSERT_TRUE(s.ok());
+  const auto errors = (*s)->validate(json::parse(R"({"led":{"brightness":"x","color":"red"},"interval":"s"})"));
+  std::vector<std::string> paths;
+  for (const auto& e : errors) paths.push_back(e.path);
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(paths, (std::vector<std::string>{"/interval", "/led/brightness", "/led/color"}));
+}
+
+TEST(Schema, MissingRequiredIsReportedAtTheParent) {
+  auto s = CompiledSchema::compile(json::parse(kLedSchema));
+  ASSERT_TRUE(s.ok());
+  const auto errors = (*s)->validate(json::object{});
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].path, "");
+  EXPECT_NE(errors[0].message.find("led"), std::string::npos) << errors[0].message;
+}
+
+TEST(Schema, RejectsDocumentsThatAreNotDraft07Schemas) {
+  const char* bad[] = {
+      R"([])",
+      R"({"type":"nonsense"})",
+      R"({"properties":{"a":{"minimum":"ten"}}})",
+      R"({"$schema":"https://json-schema.org/draft/2020-12/schema"})",
+      R"({"properties":{"a":{"type":"string","pattern":"(["}}})",
+      R"({"$ref":"http://example.com/remote.json"})",
+  };
+  for (const char* doc : bad) {
+    auto r = CompiledSchema::compile(json::parse(doc));
+    ASSERT_FALSE(r.ok()) << doc;
+    EXPECT_EQ(r.error().code, Errc::invalid) << doc;
+  }
+}
+
+TEST(Schema, MetaSchemaErrorsPointIntoTheSchema) {
+  auto r = CompiledSchema::compile(json::parse(R"({"properties":{"a":{"minimum":"ten"}}})"));
+  ASSERT_FALSE(r.ok());
+  ASSERT_FALSE(r.error().details.empty());
+  EXPECT_EQ(r.error().details[0].path, "/properties/a/minimum");
+}
+
+}  // namespace
+}  // namespace henge::core
