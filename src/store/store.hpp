@@ -1,0 +1,133 @@
+#pragma once
+// The Store: everything henge persists, behind one interface, used only through
+// transactions. Implementations: memory/ (tests), sqlite/ (one node). Every call
+// blocks; callers run them on the store executor, never on an io thread.
+//
+// Failure model: a read or write function returns a Status. A domain error returned
+// by the function rolls the transaction back. A storage failure inside a transaction
+// (disk full, database locked past the busy timeout) aborts it and is returned as
+// Errc::unavailable or Errc::internal from read()/write().
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/result.hpp"
+
+namespace henge::store {
+
+using core::Revision;
+
+/// Which devices to list: all filters are optional (empty = any), ordered by id.
+struct DeviceQuery {
+  std::string schema;
+  std::string group;
+  std::string label_key;
+  std::string label_value;  ///< with label_key: the value it must have
+  std::string after_id;     ///< continue after this id (exclusive)
+  std::size_t limit = 100;
+};
+
+/// Which audit entries to list, newest first.
+struct AuditQuery {
+  std::string actor;
+  std::string action;
+  std::string target;
+  std::uint64_t before_seq = 0;  ///< 0 = from the newest
+  std::size_t limit = 100;
+};
+
+/// What one committed write changed: the revision it took and the devices whose
+/// desired config moved to it. Delivered to the change listener after commit.
+struct ChangeEvent {
+  Revision revision = 0;
+  std::vector<std::string> devices;
+};
+
+/// Reads at one consistent snapshot.
+class ReadTx {
+ public:
+  virtual ~ReadTx() = default;
+
+  /// The last committed revision (0 on an empty store).
+  virtual Revision revision() = 0;
+
+  /// One device, or nullopt.
+  virtual std::optional<core::Device> device(std::string_view id) = 0;
+  /// The device whose token hashes to `token_hash`, or nullopt.
+  virtual std::optional<core::Device> device_by_token_hash(std::string_view token_hash) = 0;
+  /// Devices matching `q`, ordered by id, at most q.limit.
+  virtual std::vector<core::Device> devices(const DeviceQuery& q) = 0;
+  /// Ids of every device in group `name`, ordered.
+  virtual std::vector<std::string> device_ids_in_group(std::string_view name) = 0;
+  /// Ids of every device following schema `name`, ordered.
+  virtual std::vector<std::string> device_ids_with_schema(std::string_view name) = 0;
+
+  /// Version `version` of schema `name`; version 0 means the latest.
+  virtual std::optional<core::SchemaVersion> schema(std::string_view name, std::int64_t version) = 0;
+  /// The latest version of every schema, ordered by name.
+  virtual std::vector<core::SchemaVersion> schemas() = 0;
+  /// Every version of schema `name`, oldest first.
+  virtual std::vector<core::SchemaVersion> schema_versions(std::string_view name) = 0;
+
+  virtual std::optional<core::Group> group(std::string_view name) = 0;
+  /// Every group, ordered by name.
+  virtual std::vector<core::Group> groups() = 0;
+
+  /// History of `device`, newest first, revisions below `before` (0 = no bound).
+  virtual std::vector<core::HistoryEntry> history(std::string_view device, Revision before,
+                                                  std::size_t limit) = 0;
+  virtual std::optional<core::HistoryEntry> history_entry(std::string_view device, Revision revision) = 0;
+
+  virtual std::vector<core::AuditEntry> audit(const AuditQuery& q) = 0;
+
+  virtual std::optional<core::Token> token_by_hash(std::string_view hash) = 0;
+  virtual std::size_t token_count() = 0;
+};
+
+/// Reads and writes; all or nothing.
+class WriteTx : public ReadTx {
+ public:
+  /// The revision this transaction takes: allocated on the first call, the same on
+  /// later calls. A transaction that never calls it takes no revision.
+  virtual Revision take_revision() = 0;
+
+  /// Adds a device; the caller has checked that the id is free.
+  virtual void insert_device(const core::Device& d) = 0;
+  /// Replaces every field of an existing device. When `d.desired.revision` differs
+  /// from the stored one, the device is named in this commit's ChangeEvent.
+  virtual void update_device(const core::Device& d) = 0;
+  /// Removes a device and its history.
+  virtual void delete_device(std::string_view id) = 0;
+
+  virtual void insert_schema_version(const core::SchemaVersion& s) = 0;
+
+  /// Adds or replaces a group.
+  virtual void put_group(const core::Group& g) = 0;
+  virtual void delete_group(std::string_view name) = 0;
+
+  virtual void append_history(const core::HistoryEntry& h) = 0;
+  /// Appends an audit entry; its seq is assigned here.
+  virtual void append_audit(const core::AuditEntry& a) = 0;
+
+  virtual void put_token(const core::Token& t) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// Runs `fn` against a consistent snapshot.
+  virtual core::Status read(const std::function<core::Status(ReadTx&)>& fn) = 0;
+  /// Runs `fn` in a serialized read-write transaction; commits when it returns ok.
+  virtual core::Status write(const std::function<core::Status(WriteTx&)>& fn) = 0;
+
+  /// Called after every commit that moved a device's desired config, in revision
+  /// order, on the committing thread. Set once, before serving.
+  virtual void set_change_listener(std::function<void(const ChangeEvent&)> listener) = 0;
+};
+
+}  // namespace henge::store

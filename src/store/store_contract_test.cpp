@@ -1,0 +1,354 @@
+// The store contract: one suite, run unchanged against every Store implementation.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "store/memory/memory_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace henge::store {
+namespace {
+
+using namespace henge::core;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+struct Backend {
+  const char* name;
+  std::function<std::unique_ptr<Store>(const fs::path& dir)> open;
+};
+
+const Backend kBackends[] = {
+    {"memory", [](const fs::path&) { return make_memory_store(); }},
+    {"sqlite",
+     [](const fs::path& dir) {
+       auto s = open_sqlite_store(dir / "henge.db");
+       EXPECT_TRUE(s.ok()) << s.error().message;
+       return std::move(s).value();
+     }},
+};
+
+// Builds a query by naming only the fields a test cares about.
+template <class Q = DeviceQuery, class F>
+Q query(F&& set) {
+  Q q;
+  set(q);
+  return q;
+}
+
+class StoreContract : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("henge-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::create_directories(dir_);
+    store_ = GetParam().open(dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  static Device make_device(const std::string& id, std::vector<std::string> groups = {}) {
+    Device d;
+    d.id = id;
+    d.schema = "pi";
+    d.labels = {{"site", "lab"}};
+    d.groups = std::move(groups);
+    d.token_hash = "hash-" + id;
+    d.created_at = d.updated_at = 1000;
+    return d;
+  }
+
+  void write_ok(const std::function<Status(WriteTx&)>& fn) {
+    auto s = store_->write(fn);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+
+  template <class T>
+  T read(const std::function<T(ReadTx&)>& fn) {
+    T out{};
+    auto s = store_->read([&](ReadTx& tx) {
+      out = fn(tx);
+      return Status{};
+    });
+    EXPECT_TRUE(s.ok());
+    return out;
+  }
+
+  static inline int counter_ = 0;
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, EmptyStoreHasRevisionZero) {
+  EXPECT_EQ(read<Revision>([](ReadTx& tx) { return tx.revision(); }), 0u);
+}
+
+TEST_P(StoreContract, RevisionIsTakenOncePerTransactionAndIncreases) {
+  Revision first = 0, again = 0, second = 0;
+  write_ok([&](WriteTx& tx) {
+    first = tx.take_revision();
+    again = tx.take_revision();
+    return Status{};
+  });
+  write_ok([&](WriteTx& tx) {
+    second = tx.take_revision();
+    return Status{};
+  });
+  EXPECT_EQ(first, 1u);
+  EXPECT_EQ(again, 1u);
+  EXPECT_EQ(second, 2u);
+  EXPECT_EQ(read<Revision>([](ReadTx& tx) { return tx.revision(); }), 2u);
+}
+
+TEST_P(StoreContract, TransactionWithoutRevisionTakesNone) {
+  write_ok([](WriteTx& tx) {
+    tx.put_group(Group{"g", 1, json::object{}, 0, 1, 1});
+    return Status{};
+  });
+  EXPECT_EQ(read<Revision>([](ReadTx& tx) { return tx.revision(); }), 0u);
+}
+
+TEST_P(StoreContract, FailedWriteChangesNothing) {
+  auto s = store_->write([&](WriteTx& tx) {
+    tx.take_revision();
+    tx.insert_device(make_device("a"));
+    return Status{make_error(Errc::validation_failed, "no")};
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::validation_failed);
+  EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.device("a").has_value(); }));
+  EXPECT_EQ(read<Revision>([](ReadTx& tx) { return tx.revision(); }), 0u);
+}
+
+TEST_P(StoreContract, DeviceRoundTripsEveryField) {
+  Device d = make_device("pi-1", {"a", "b"});
+  d.values = json::parse(R"({"led":{"on":true}})");
+  d.desired = Desired{7, json::parse(R"({"led":{"on":true},"x":1})"), "abc"};
+  write_ok([&](WriteTx& tx) {
+    tx.insert_device(d);
+    return Status{};
+  });
+  auto got = read<std::optional<Device>>([](ReadTx& tx) { return tx.device("pi-1"); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->schema, "pi");
+  EXPECT_EQ(got->labels, d.labels);
+  EXPECT_EQ(got->groups, d.groups);
+  EXPECT_EQ(got->token_hash, "hash-pi-1");
+  EXPECT_EQ(got->values, d.values);
+  EXPECT_EQ(got->desired.revision, 7u);
+  EXPECT_EQ(got->desired.config, d.desired.config);
+  EXPECT_EQ(got->desired.sha256, "abc");
+  auto by_token = read<std::optional<Device>>([](ReadTx& tx) { return tx.device_by_token_hash("hash-pi-1"); });
+  ASSERT_TRUE(by_token.has_value());
+  EXPECT_EQ(by_token->id, "pi-1");
+}
+
+TEST_P(StoreContract, UpdateReplacesGroupsAndDeleteRemovesDeviceAndHistory) {
+  write_ok([&](WriteTx& tx) {
+    tx.insert_device(make_device("d", {"a"}));
+    tx.append_history(HistoryEntry{"d", 1, 1, "op", "x", json::object{}, json::object{}, "s"});
+    return Status{};
+  });
+  write_ok([&](WriteTx& tx) {
+    auto d = *tx.device("d");
+    d.groups = {"b"};
+    tx.update_device(d);
+    return Status{};
+  });
+  EXPECT_EQ(read<std::vector<std::string>>([](ReadTx& tx) { return tx.device_ids_in_group("a"); }).size(), 0u);
+  EXPECT_EQ(read<std::vector<std::string>>([](ReadTx& tx) { return tx.device_ids_in_group("b"); }),
+            std::vector<std::string>{"d"});
+  write_ok([](WriteTx& tx) {
+    tx.delete_device("d");
+    return Status{};
+  });
+  EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.device("d").has_value(); }));
+  EXPECT_TRUE(read<bool>([](ReadTx& tx) { return tx.history("d", 0, 10).empty(); }));
+  EXPECT_TRUE(read<bool>([](ReadTx& tx) { return tx.device_ids_in_group("b").empty(); }));
+}
+
+TEST_P(StoreContract, DeviceListFiltersAndPaginates) {
+  write_ok([&](WriteTx& tx) {
+    for (int i = 0; i < 5; ++i) {
+      auto d = make_device("d" + std::to_string(i), i % 2 == 0 ? std::vector<std::string>{"even"}
+                                                               : std::vector<std::string>{"odd"});
+      if (i == 3) d.labels = {{"site", "home"}};
+      if (i == 4) d.schema = "other";
+      tx.insert_device(d);
+    }
+    return Status{};
+  });
+  auto ids = [&](DeviceQuery q) {
+    return read<std::vector<std::string>>([&](ReadTx& tx) {
+      std::vector<std::string> out;
+      for (const auto& d : tx.devices(q)) out.push_back(d.id);
+      return out;
+    });
+  };
+  EXPECT_EQ(ids({}), (std::vector<std::string>{"d0", "d1", "d2", "d3", "d4"}));
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.group = "even"; })), (std::vector<std::string>{"d0", "d2", "d4"}));
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.schema = "other"; })), (std::vector<std::string>{"d4"}));
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.label_key = "site"; q.label_value = "home"; })), (std::vector<std::string>{"d3"}));
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.label_key = "site"; })).size(), 5u);
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.label_key = "nope"; })).size(), 0u);
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.limit = 2; })), (std::vector<std::string>{"d0", "d1"}));
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.after_id = "d1"; q.limit = 2; })), (std::vector<std::string>{"d2", "d3"}));
+  EXPECT_EQ(read<std::vector<std::string>>([](ReadTx& tx) { return tx.device_ids_with_schema("pi"); }).size(), 4u);
+}
+
+TEST_P(StoreContract, SchemaVersionsAreKeptInOrder) {
+  write_ok([](WriteTx& tx) {
+    tx.insert_schema_version(SchemaVersion{"pi", 1, json::parse(R"({"type":"object"})"), 1, 1});
+    tx.insert_schema_version(SchemaVersion{"pi", 2, json::parse(R"({"type":"object","title":"2"})"), 2, 2});
+    tx.insert_schema_version(SchemaVersion{"a", 1, json::object{}, 3, 3});
+    return Status{};
+  });
+  auto latest = read<std::optional<SchemaVersion>>([](ReadTx& tx) { return tx.schema("pi", 0); });
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->version, 2);
+  EXPECT_EQ(read<std::optional<SchemaVersion>>([](ReadTx& tx) { return tx.schema("pi", 1); })->version, 1);
+  EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.schema("pi", 3).has_value(); }));
+  EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.schema("zz", 0).has_value(); }));
+  auto all = read<std::vector<SchemaVersion>>([](ReadTx& tx) { return tx.schemas(); });
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "a");
+  EXPECT_EQ(all[1].version, 2);
+  EXPECT_EQ(read<std::vector<SchemaVersion>>([](ReadTx& tx) { return tx.schema_versions("pi"); }).size(), 2u);
+}
+
+TEST_P(StoreContract, GroupsPutReplaceAndDelete) {
+  write_ok([](WriteTx& tx) {
+    tx.put_group(Group{"b", 5, json::parse(R"({"x":1})"), 1, 1, 1});
+    tx.put_group(Group{"a", 1, json::object{}, 1, 1, 1});
+    tx.put_group(Group{"b", 6, json::parse(R"({"x":2})"), 2, 1, 2});
+    return Status{};
+  });
+  auto b = read<std::optional<Group>>([](ReadTx& tx) { return tx.group("b"); });
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->priority, 6);
+  EXPECT_EQ(b->values, json::parse(R"({"x":2})"));
+  EXPECT_EQ(read<std::vector<Group>>([](ReadTx& tx) { return tx.groups(); }).front().name, "a");
+  write_ok([](WriteTx& tx) {
+    tx.delete_group("b");
+    return Status{};
+  });
+  EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.group("b").has_value(); }));
+}
+
+TEST_P(StoreContract, HistoryIsNewestFirstAndPaginates) {
+  write_ok([&](WriteTx& tx) {
+    tx.insert_device(make_device("d"));
+    for (Revision r = 1; r <= 5; ++r) {
+      tx.append_history(HistoryEntry{"d", r, 10, "op", "config.put", json::object{}, json::object{{"r", r}}, "s"});
+    }
+    return Status{};
+  });
+  auto page = read<std::vector<HistoryEntry>>([](ReadTx& tx) { return tx.history("d", 0, 2); });
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].revision, 5u);
+  EXPECT_EQ(page[1].revision, 4u);
+  page = read<std::vector<HistoryEntry>>([](ReadTx& tx) { return tx.history("d", 4, 10); });
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page[0].revision, 3u);
+  auto one = read<std::optional<HistoryEntry>>([](ReadTx& tx) { return tx.history_entry("d", 2); });
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->config, json::parse(R"({"r":2})"));
+}
+
+TEST_P(StoreContract, AuditIsAppendOnlyNewestFirstAndFiltered) {
+  write_ok([](WriteTx& tx) {
+    tx.append_audit(AuditEntry{0, 1, "alice", "device.create", "device/a", json::object{}, "r1", "127.0.0.1", 0});
+    tx.append_audit(AuditEntry{0, 2, "bob", "device.delete", "device/a", json::object{}, "r2", "127.0.0.1", 0});
+    tx.append_audit(AuditEntry{0, 3, "alice", "group.put", "group/g", json::object{}, "r3", "127.0.0.1", 4});
+    return Status{};
+  });
+  auto all = read<std::vector<AuditEntry>>([](ReadTx& tx) { return tx.audit({}); });
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].action, "group.put");
+  EXPECT_GT(all[0].seq, all[1].seq);
+  EXPECT_EQ(all[0].revision, 4u);
+  EXPECT_EQ(read<std::vector<AuditEntry>>([](ReadTx& tx) { return tx.audit(query<AuditQuery>([&](AuditQuery& q) { q.actor = "alice"; })); }).size(), 2u);
+  EXPECT_EQ(read<std::vector<AuditEntry>>([](ReadTx& tx) { return tx.audit(query<AuditQuery>([&](AuditQuery& q) { q.target = "device/a"; })); }).size(), 2u);
+  const auto before = all[0].seq;
+  auto older = read<std::vector<AuditEntry>>([&](ReadTx& tx) { return tx.audit(query<AuditQuery>([&](AuditQuery& q) { q.before_seq = before; q.limit = 1; })); });
+  ASSERT_EQ(older.size(), 1u);
+  EXPECT_EQ(older[0].actor, "bob");
+}
+
+TEST_P(StoreContract, TokensByHash) {
+  write_ok([](WriteTx& tx) {
+    tx.put_token(Token{"bootstrap", "admin", "h1", 1, 0});
+    return Status{};
+  });
+  EXPECT_EQ(read<std::size_t>([](ReadTx& tx) { return tx.token_count(); }), 1u);
+  auto t = read<std::optional<Token>>([](ReadTx& tx) { return tx.token_by_hash("h1"); });
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->name, "bootstrap");
+  EXPECT_EQ(t->role, "admin");
+}
+
+TEST_P(StoreContract, ChangeListenerNamesDevicesWhoseDesiredMoved) {
+  std::vector<ChangeEvent> events;
+  store_->set_change_listener([&](const ChangeEvent& e) { events.push_back(e); });
+  write_ok([&](WriteTx& tx) {
+    auto d = make_device("a");
+    d.desired.revision = tx.take_revision();
+    tx.insert_device(d);
+    tx.insert_device(make_device("b"));
+    return Status{};
+  });
+  write_ok([&](WriteTx& tx) {
+    auto d = *tx.device("b");
+    d.labels = {};
+    tx.update_device(d);  // desired unchanged: no event
+    return Status{};
+  });
+  write_ok([&](WriteTx& tx) {
+    auto d = *tx.device("b");
+    d.desired.revision = tx.take_revision();
+    tx.update_device(d);
+    return Status{};
+  });
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].revision, 1u);
+  EXPECT_EQ(events[0].devices, std::vector<std::string>{"a"});
+  EXPECT_EQ(events[1].revision, 2u);
+  EXPECT_EQ(events[1].devices, std::vector<std::string>{"b"});
+}
+
+TEST_P(StoreContract, ConcurrentWritersTakeDistinctRevisions) {
+  constexpr int kThreads = 4;
+  constexpr int kWrites = 25;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<Revision>> taken(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        auto s = store_->write([&](WriteTx& tx) {
+          taken[t].push_back(tx.take_revision());
+          return Status{};
+        });
+        EXPECT_TRUE(s.ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::vector<Revision> all;
+  for (auto& v : taken) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kThreads * kWrites));
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(kBackends),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace henge::store
