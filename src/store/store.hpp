@@ -113,6 +113,7 @@ class WriteTx : public ReadTx {
   /// Appends an audit entry; its seq is assigned here.
   virtual void append_audit(const core::AuditEntry& a) = 0;
 
+  /// Adds a token, replacing any token with the same name or hash.
   virtual void put_token(const core::Token& t) = 0;
 };
 

@@ -152,7 +152,10 @@ class MemoryTx final : public WriteTx {
     s_.audit.push_back(a);
     s_.audit.back().seq = ++s_.audit_seq;
   }
-  void put_token(const Token& t) override { s_.tokens[t.hash] = t; }
+  void put_token(const Token& t) override {
+    std::erase_if(s_.tokens, [&](const auto& kv) { return kv.second.name == t.name; });
+    s_.tokens[t.hash] = t;
+  }
 
   std::vector<std::string> changed;
 

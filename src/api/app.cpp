@@ -1,0 +1,180 @@
+#include "api/app.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "api/http_io.hpp"
+#include "api/openapi_document.hpp"
+#include "api/routes.hpp"
+#include "core/crypto.hpp"
+#include "server/log.hpp"
+#include "server/problem.hpp"
+
+namespace henge::api {
+namespace json = boost::json;
+using core::Errc;
+using core::make_error;
+
+core::TimeMs system_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+// Stands in the router for the unauthenticated operations routes.
+const char kOpsMarker = 0;
+
+bool valid_request_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string bearer_token(const server::Request& req) {
+  const auto* h = req.header("authorization");
+  if (h == nullptr || h->size() < 7) return {};
+  std::string scheme = h->substr(0, 7);
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "bearer ") return {};
+  auto token = h->substr(7);
+  while (!token.empty() && token.front() == ' ') token.erase(0, 1);
+  while (!token.empty() && token.back() == ' ') token.pop_back();
+  return token;
+}
+
+core::Result<Actor> authenticate(Services& svc, const server::Request& req, core::TimeMs now) {
+  const std::string token = bearer_token(req);
+  if (token.empty()) return make_error(Errc::unauthorized, "an admin token is required: Authorization: Bearer <token>");
+  const std::string hash = core::sha256_hex(token);
+  std::optional<core::Token> found;
+  bool is_device = false;
+  HENGE_TRY(svc.store.read([&](store::ReadTx& tx) -> core::Status {
+    found = tx.token_by_hash(hash);
+    if (!found) is_device = tx.device_by_token_hash(hash).has_value();
+    return {};
+  }));
+  if (is_device) return make_error(Errc::forbidden, "a device token cannot use the admin API");
+  // The lookup is by hash, so the comparison an attacker could time is of hashes
+  // of their own input; compare once more in constant time all the same.
+  if (!found || !core::constant_time_equal(found->hash, hash)) {
+    return make_error(Errc::unauthorized, "unknown token");
+  }
+  if (found->expires_at != 0 && found->expires_at <= now) return make_error(Errc::unauthorized, "token expired");
+  return Actor{found->name, found->role};
+}
+
+}  // namespace
+
+App::App(store::Store& store, ApiOptions options, std::function<core::TimeMs()> now)
+    : svc_{store, schemas_, options, std::move(now)} {
+  for (auto list : {device_routes(), config_routes(), schema_routes(), group_routes(), audit_routes()}) {
+    routes_.insert(routes_.end(), list.begin(), list.end());
+  }
+  for (const auto& r : routes_) router_.add(r.method, r.pattern, &r);
+  router_.add("GET", "/healthz", &kOpsMarker);
+  router_.add("GET", "/readyz", &kOpsMarker);
+  router_.add("GET", "/v1/openapi.yaml", &kOpsMarker);
+}
+
+server::Response App::handle_ops(const server::Request& req, const std::string& request_id) {
+  server::Response r;
+  if (req.path == "/v1/openapi.yaml") {
+    r.content_type = "application/yaml";
+    r.body = kOpenApiDocument;
+    return r;
+  }
+  if (req.path == "/healthz") return json_response(200, json::object{{"status", "ok"}});
+  if (draining_) return server::problem(make_error(Errc::unavailable, "draining"), request_id);
+  auto status = svc_.store.read([](store::ReadTx& tx) -> core::Status {
+    (void)tx.revision();
+    return {};
+  });
+  if (!status) return server::problem(status.error(), request_id);
+  return json_response(200, json::object{{"status", "ready"}});
+}
+
+server::Response App::handle(server::Request&& req) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string request_id;
+  if (const auto* h = req.header("x-request-id"); h != nullptr && valid_request_id(*h)) {
+    request_id = *h;
+  } else {
+    request_id = core::random_token(12);
+  }
+  std::string actor;
+  auto respond = [&]() -> server::Response {
+    auto match = router_.match(req.method, req.path);
+    switch (match.kind) {
+      case server::RouteMatch::Kind::not_found:
+        return server::problem(make_error(Errc::not_found, "no route " + req.path), request_id);
+      case server::RouteMatch::Kind::bad_path:
+        return server::problem(make_error(Errc::invalid, "malformed percent-encoding in the path"), request_id);
+      case server::RouteMatch::Kind::method_not_allowed: {
+        auto r = server::problem(make_error(Errc::method_not_allowed, req.method + " is not allowed on " + req.path),
+                                 request_id);
+        r.headers.emplace_back("Allow", match.allow);
+        return r;
+      }
+      case server::RouteMatch::Kind::found:
+        break;
+    }
+    if (match.handler == &kOpsMarker) return handle_ops(req, request_id);
+    const auto* route = static_cast<const Route*>(match.handler);
+
+    const core::TimeMs now = svc_.now();
+    auto who = authenticate(svc_, req, now);
+    if (!who) return server::problem(who.error(), request_id);
+    actor = who->name;
+    if (route->access == Access::write && who->role == "viewer") {
+      return server::problem(make_error(Errc::forbidden, "the viewer role cannot change anything"), request_id);
+    }
+    Ctx ctx{svc_, req, std::move(match.params), {}, request_id, std::move(*who), now};
+    if (!server::parse_query(req.query, ctx.query)) {
+      return server::problem(make_error(Errc::invalid, "malformed percent-encoding in the query"), request_id);
+    }
+    auto result = route->handler(ctx);
+    if (!result) return server::problem(result.error(), request_id);
+    return std::move(result).value();
+  };
+  server::Response resp = respond();
+  resp.headers.emplace_back("X-Request-Id", request_id);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  server::log::info("request", {{"method", req.method},
+                                {"path", req.path},
+                                {"status", std::to_string(resp.status)},
+                                {"ms", std::to_string(static_cast<double>(micros) / 1000.0)},
+                                {"actor", actor},
+                                {"request_id", request_id},
+                                {"remote", req.remote}});
+  return resp;
+}
+
+core::Result<std::string> ensure_bootstrap_token(store::Store& store, const std::string& given) {
+  std::string shown;
+  HENGE_TRY(store.write([&](store::WriteTx& tx) -> core::Status {
+    const bool empty = tx.token_count() == 0;
+    if (!empty && given.empty()) return {};
+    const std::string token = given.empty() ? "hat_" + core::random_token(32) : given;
+    const std::string hash = core::sha256_hex(token);
+    if (tx.token_by_hash(hash)) return {};
+    tx.put_token(core::Token{"bootstrap", "admin", hash, system_now(), 0});
+    core::AuditEntry a;
+    a.at = system_now();
+    a.actor = "henged";
+    a.action = empty ? "token.bootstrap" : "token.bootstrap.replace";
+    a.target = "token/bootstrap";
+    a.change = nullptr;
+    tx.append_audit(a);
+    shown = token;
+    return {};
+  }));
+  return shown;
+}
+
+}  // namespace henge::api

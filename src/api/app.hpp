@@ -1,0 +1,44 @@
+#pragma once
+// The admin API as one function from request to response: request ids, routing,
+// authentication, the handlers, and the mapping of errors to problem+json.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include "api/context.hpp"
+#include "server/http_types.hpp"
+#include "server/router.hpp"
+
+namespace henge::api {
+
+class App final {
+ public:
+  App(store::Store& store, ApiOptions options, std::function<core::TimeMs()> now);
+
+  /// Answers one request. Blocks on the store: call it on a worker thread.
+  server::Response handle(server::Request&& req);
+
+  /// While draining, /readyz answers 503 so load balancers stop sending traffic.
+  void set_draining(bool draining) { draining_ = draining; }
+
+ private:
+  server::Response handle_ops(const server::Request& req, const std::string& request_id);
+
+  SchemaCache schemas_;
+  Services svc_;
+  std::vector<Route> routes_;
+  server::Router router_;
+  std::atomic<bool> draining_{false};
+};
+
+/// Milliseconds since the epoch from the system clock.
+core::TimeMs system_now();
+
+/// Makes `token` the admin token named "bootstrap" when the store has no token yet,
+/// or when `token` is given (a changed token replaces the old one). Returns the
+/// token that is now valid and was not known before ("" when nothing changed): the
+/// caller shows a generated one once.
+core::Result<std::string> ensure_bootstrap_token(store::Store& store, const std::string& given);
+
+}  // namespace henge::api

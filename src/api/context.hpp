@@ -1,0 +1,69 @@
+#pragma once
+// What a handler gets: the request, its route parameters, who is asking, and the
+// services it may use. Handlers return a Result; errors become problem+json in one
+// place (app.cpp).
+
+#include <boost/json/value.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/schema_cache.hpp"
+#include "core/model.hpp"
+#include "core/result.hpp"
+#include "server/http_types.hpp"
+#include "store/store.hpp"
+
+namespace henge::api {
+
+struct ApiOptions {
+  std::size_t config_limit = 256 << 10;  ///< largest effective config, serialized
+  std::size_t max_page = 1000;           ///< largest `limit` a list accepts
+};
+
+/// Long-lived things handlers share. Thread-safe.
+struct Services {
+  store::Store& store;
+  SchemaCache& schemas;
+  ApiOptions options;
+  std::function<core::TimeMs()> now;
+};
+
+struct Actor {
+  std::string name;  ///< the token's name; the audit log's actor
+  std::string role;  ///< admin · operator · viewer
+};
+
+struct Ctx {
+  Services& svc;
+  const server::Request& req;
+  std::vector<std::string> params;  ///< route parameters in pattern order
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string request_id;
+  Actor actor;
+  core::TimeMs now = 0;
+
+  /// The first query parameter named `name`, or nullptr.
+  [[nodiscard]] const std::string* query_param(std::string_view name) const {
+    for (const auto& [k, v] : query) {
+      if (k == name) return &v;
+    }
+    return nullptr;
+  }
+};
+
+using HandlerResult = core::Result<server::Response>;
+using HandlerFn = HandlerResult (*)(Ctx&);
+
+/// Who may call a route.
+enum class Access { anyone, read, write };
+
+struct Route {
+  const char* method;
+  const char* pattern;
+  HandlerFn handler;
+  Access access;
+};
+
+}  // namespace henge::api

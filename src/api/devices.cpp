@@ -1,0 +1,246 @@
+// /v1/devices: register, list, read, change, delete devices, and rotate their tokens.
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "api/config_engine.hpp"
+#include "api/http_io.hpp"
+#include "api/render.hpp"
+#include "api/routes.hpp"
+#include "core/crypto.hpp"
+#include "core/names.hpp"
+
+namespace henge::api {
+namespace {
+
+namespace json = boost::json;
+using core::Errc;
+using core::make_error;
+using core::Status;
+
+constexpr std::size_t kMaxLabels = 64;
+constexpr std::size_t kMaxGroups = 32;
+constexpr std::size_t kMaxLabelValue = 256;
+
+Status check_fields(const json::object& body, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : body) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
+      return make_error(Errc::invalid, "unknown field '" + std::string(key) + "'");
+    }
+  }
+  return {};
+}
+
+// Label keys follow the name rule; values are free text up to a bound.
+Status apply_labels(const json::value& v, std::map<std::string, std::string>& labels, bool merge) {
+  const auto* obj = v.if_object();
+  if (obj == nullptr) return make_error(Errc::invalid, "labels must be an object of strings");
+  if (!merge) labels.clear();
+  for (const auto& [key, value] : *obj) {
+    if (auto s = core::check_name("label key", key); !s) return s;
+    if (merge && value.is_null()) {
+      labels.erase(std::string(key));
+      continue;
+    }
+    if (!value.is_string() || value.get_string().size() > kMaxLabelValue) {
+      return make_error(Errc::invalid, "label '" + std::string(key) + "' must be a string of at most " +
+                                           std::to_string(kMaxLabelValue) + " bytes");
+    }
+    labels[std::string(key)] = std::string(value.get_string());
+  }
+  if (labels.size() > kMaxLabels) return make_error(Errc::invalid, "at most 64 labels");
+  return {};
+}
+
+Status parse_groups(const json::value& v, std::vector<std::string>& out) {
+  const auto* arr = v.if_array();
+  if (arr == nullptr) return make_error(Errc::invalid, "groups must be an array of group names");
+  out.clear();
+  for (const auto& g : *arr) {
+    if (!g.is_string()) return make_error(Errc::invalid, "groups must be an array of group names");
+    if (auto s = core::check_name("group name", g.get_string()); !s) return s;
+    out.emplace_back(g.get_string());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() > kMaxGroups) return make_error(Errc::invalid, "at most 32 groups");
+  return {};
+}
+
+Status parse_schema_name(const json::value& v, std::string& out) {
+  if (v.is_null()) {
+    out.clear();
+    return {};
+  }
+  if (!v.is_string()) return make_error(Errc::invalid, "schema must be a schema name or null");
+  if (auto s = core::check_name("schema name", v.get_string()); !s) return s;
+  out = std::string(v.get_string());
+  return {};
+}
+
+std::string device_token() { return "hdt_" + core::random_token(32); }
+
+HandlerResult create_device(Ctx& ctx) {
+  auto body = json_object_body(ctx);
+  if (!body) return std::move(body).error();
+  HENGE_TRY(check_fields(*body, {"id", "schema", "labels", "groups", "config"}));
+  core::Device d;
+  const auto* id = body->if_contains("id");
+  if (id == nullptr || !id->is_string()) return make_error(Errc::invalid, "id is required and must be a string");
+  HENGE_TRY(core::check_name("device id", id->get_string()));
+  d.id = std::string(id->get_string());
+  if (const auto* v = body->if_contains("schema")) HENGE_TRY(parse_schema_name(*v, d.schema));
+  if (const auto* v = body->if_contains("labels")) HENGE_TRY(apply_labels(*v, d.labels, false));
+  if (const auto* v = body->if_contains("groups")) HENGE_TRY(parse_groups(*v, d.groups));
+  if (const auto* v = body->if_contains("config")) {
+    if (!v->is_object()) return make_error(Errc::invalid, "config must be an object");
+    d.values = *v;
+  }
+  const std::string token = device_token();
+  d.token_hash = core::sha256_hex(token);
+  d.created_at = d.updated_at = ctx.now;
+
+  core::Device stored;
+  auto status = ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
+    if (tx.device(d.id)) return make_error(Errc::conflict, "device " + d.id + " already exists");
+    auto changes = plan(ctx.svc, tx, {d});
+    if (!changes) return std::move(changes).error();
+    const auto rev = commit(tx, *changes, ctx, "device.create", true);
+    stored = changes->front().device;
+    tx.append_audit(audit_entry(ctx, "device.create", "device/" + d.id, *body, rev));
+    return {};
+  });
+  HENGE_TRY(status);
+  auto out = render_device(stored);
+  out["token"] = token;
+  auto resp = json_response(201, out);
+  resp.headers.emplace_back("Location", "/v1/devices/" + stored.id);
+  return resp;
+}
+
+HandlerResult list_devices(Ctx& ctx) {
+  auto limit = page_limit(ctx);
+  if (!limit) return std::move(limit).error();
+  auto after = page_cursor(ctx, "devices");
+  if (!after) return std::move(after).error();
+  store::DeviceQuery q;
+  q.after_id = *after;
+  q.limit = *limit + 1;  // one more tells whether there is a next page
+  if (const auto* v = ctx.query_param("schema")) q.schema = *v;
+  if (const auto* v = ctx.query_param("group")) q.group = *v;
+  if (const auto* v = ctx.query_param("label")) {
+    const auto eq = v->find('=');
+    q.label_key = v->substr(0, eq);
+    if (eq != std::string::npos) q.label_value = v->substr(eq + 1);
+    if (q.label_key.empty()) return make_error(Errc::invalid, "label must be key or key=value");
+  }
+  for (const auto& [k, v] : ctx.query) {
+    if (k != "schema" && k != "group" && k != "label" && k != "limit" && k != "cursor") {
+      return make_error(Errc::invalid, "unknown query parameter '" + k + "'");
+    }
+  }
+  std::vector<core::Device> devices;
+  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
+    devices = tx.devices(q);
+    return {};
+  }));
+  std::string next;
+  if (devices.size() > *limit) {
+    devices.resize(*limit);
+    next = make_cursor("devices", devices.back().id);
+  }
+  json::array items;
+  for (const auto& d : devices) items.push_back(render_device(d));
+  return json_response(200, render_page(std::move(items), next));
+}
+
+core::Result<core::Device> read_device(Ctx& ctx) {
+  HENGE_TRY(core::check_name("device id", ctx.params[0]));
+  std::optional<core::Device> d;
+  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
+    d = tx.device(ctx.params[0]);
+    return {};
+  }));
+  if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
+  return std::move(*d);
+}
+
+HandlerResult get_device(Ctx& ctx) {
+  auto d = read_device(ctx);
+  if (!d) return std::move(d).error();
+  return json_response(200, render_device(*d));
+}
+
+HandlerResult patch_device(Ctx& ctx) {
+  HENGE_TRY(core::check_name("device id", ctx.params[0]));
+  auto body_v = json_body(ctx, {"application/json", "application/merge-patch+json"});
+  if (!body_v) return std::move(body_v).error();
+  if (!body_v->is_object()) return make_error(Errc::invalid, "the body must be a JSON object");
+  const auto& body = body_v->get_object();
+  HENGE_TRY(check_fields(body, {"schema", "labels", "groups"}));
+  const bool dry = is_dry_run(ctx);
+  core::Device stored;
+  json::value dry_body;
+  auto status = ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
+    auto d = tx.device(ctx.params[0]);
+    if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
+    if (const auto* v = body.if_contains("schema")) HENGE_TRY(parse_schema_name(*v, d->schema));
+    if (const auto* v = body.if_contains("labels")) HENGE_TRY(apply_labels(*v, d->labels, true));
+    if (const auto* v = body.if_contains("groups")) HENGE_TRY(parse_groups(*v, d->groups));
+    d->updated_at = ctx.now;
+    auto changes = plan(ctx.svc, tx, {*d});
+    if (!changes) return std::move(changes).error();
+    if (dry) {
+      dry_body = dry_run_body(*changes);
+      return {};
+    }
+    const auto rev = commit(tx, *changes, ctx, "device.update", true);
+    stored = changes->front().device;
+    tx.append_audit(audit_entry(ctx, "device.update", "device/" + stored.id, body, rev));
+    return {};
+  });
+  HENGE_TRY(status);
+  if (dry) return json_response(200, dry_body);
+  return json_response(200, render_device(stored));
+}
+
+HandlerResult delete_device(Ctx& ctx) {
+  HENGE_TRY(core::check_name("device id", ctx.params[0]));
+  HENGE_TRY(ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
+    if (!tx.device(ctx.params[0])) return make_error(Errc::not_found, "no device " + ctx.params[0]);
+    tx.delete_device(ctx.params[0]);
+    tx.append_audit(audit_entry(ctx, "device.delete", "device/" + ctx.params[0], nullptr, 0));
+    return {};
+  }));
+  return no_content();
+}
+
+HandlerResult rotate_token(Ctx& ctx) {
+  HENGE_TRY(core::check_name("device id", ctx.params[0]));
+  const std::string token = device_token();
+  HENGE_TRY(ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
+    auto d = tx.device(ctx.params[0]);
+    if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
+    d->token_hash = core::sha256_hex(token);
+    d->updated_at = ctx.now;
+    tx.update_device(*d);
+    tx.append_audit(audit_entry(ctx, "device.token.rotate", "device/" + d->id, nullptr, 0));
+    return {};
+  }));
+  return json_response(200, json::object{{"id", ctx.params[0]}, {"token", token}});
+}
+
+}  // namespace
+
+std::vector<Route> device_routes() {
+  return {
+      {"POST", "/v1/devices", create_device, Access::write},
+      {"GET", "/v1/devices", list_devices, Access::read},
+      {"GET", "/v1/devices/{id}", get_device, Access::read},
+      {"PATCH", "/v1/devices/{id}", patch_device, Access::write},
+      {"DELETE", "/v1/devices/{id}", delete_device, Access::write},
+      {"POST", "/v1/devices/{id}/token", rotate_token, Access::write},
+  };
+}
+
+}  // namespace henge::api

@@ -1,0 +1,146 @@
+#include "api/http_io.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "core/crypto.hpp"
+
+namespace henge::api {
+namespace json = boost::json;
+using core::Errc;
+using core::make_error;
+
+namespace {
+
+std::string_view media_type(std::string_view content_type) {
+  const auto semi = content_type.find(';');
+  auto mt = content_type.substr(0, semi);
+  while (!mt.empty() && mt.back() == ' ') mt.remove_suffix(1);
+  return mt;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+bool parse_u64(std::string_view s, std::uint64_t& out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+}  // namespace
+
+core::Result<json::value> json_body(const Ctx& ctx, std::initializer_list<std::string_view> media_types) {
+  const auto* ct = ctx.req.header("content-type");
+  bool accepted = false;
+  std::string names;
+  for (auto mt : media_types) {
+    accepted = accepted || (ct != nullptr && iequal(media_type(*ct), mt));
+    if (!names.empty()) names += " or ";
+    names += mt;
+  }
+  if (!accepted) return make_error(Errc::unsupported_media_type, "Content-Type must be " + names);
+  json::parse_options opts;
+  opts.max_depth = 64;
+  boost::system::error_code ec;
+  auto v = json::parse(ctx.req.body, ec, {}, opts);
+  if (ec) return make_error(Errc::invalid, "the body is not valid JSON: " + ec.message());
+  return v;
+}
+
+core::Result<json::object> json_object_body(const Ctx& ctx) {
+  auto v = json_body(ctx);
+  if (!v) return std::move(v).error();
+  if (!v->is_object()) return make_error(Errc::invalid, "the body must be a JSON object");
+  return std::move(v->get_object());
+}
+
+server::Response json_response(int status, const json::value& body) {
+  server::Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = json::serialize(body);
+  return r;
+}
+
+server::Response no_content() {
+  server::Response r;
+  r.status = 204;
+  return r;
+}
+
+core::Result<std::size_t> page_limit(const Ctx& ctx) {
+  const auto* text = ctx.query_param("limit");
+  if (text == nullptr) return std::size_t{100};
+  std::uint64_t n = 0;
+  if (!parse_u64(*text, n) || n == 0 || n > ctx.svc.options.max_page) {
+    return make_error(Errc::invalid, "limit must be a whole number from 1 to " +
+                                         std::to_string(ctx.svc.options.max_page));
+  }
+  return static_cast<std::size_t>(n);
+}
+
+std::string make_cursor(std::string_view kind, std::string_view payload) {
+  std::string raw(kind);
+  raw += ':';
+  raw += payload;
+  return core::base64url_encode(raw);
+}
+
+core::Result<std::string> page_cursor(const Ctx& ctx, std::string_view kind) {
+  const auto* text = ctx.query_param("cursor");
+  if (text == nullptr || text->empty()) return std::string{};
+  std::string raw;
+  if (!core::base64url_decode(*text, raw) || raw.size() <= kind.size() || raw.compare(0, kind.size(), kind) != 0 ||
+      raw[kind.size()] != ':') {
+    return make_error(Errc::invalid, "cursor is not one this list gave out");
+  }
+  return raw.substr(kind.size() + 1);
+}
+
+core::Result<std::optional<core::Revision>> if_match(const Ctx& ctx) {
+  const auto* h = ctx.req.header("if-match");
+  if (h == nullptr || *h == "*") return std::optional<core::Revision>{};
+  std::string_view v = *h;
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  std::uint64_t rev = 0;
+  if (!parse_u64(v, rev)) return make_error(Errc::invalid, "If-Match must be a revision in quotes, like \"42\"");
+  return std::optional<core::Revision>{rev};
+}
+
+core::Status check_if_match(const Ctx& ctx, core::Revision current) {
+  auto expected = if_match(ctx);
+  if (!expected) return std::move(expected).error();
+  if (expected->has_value() && **expected != current) {
+    return make_error(Errc::precondition_failed, "If-Match \"" + std::to_string(**expected) +
+                                                     "\" does not match the current revision \"" +
+                                                     std::to_string(current) + "\"");
+  }
+  return {};
+}
+
+bool is_dry_run(const Ctx& ctx) {
+  const auto* v = ctx.query_param("dry_run");
+  return v != nullptr && (*v == "true" || *v == "1");
+}
+
+core::AuditEntry audit_entry(const Ctx& ctx, std::string action, std::string target, json::value change,
+                             core::Revision revision) {
+  core::AuditEntry a;
+  a.at = ctx.now;
+  a.actor = ctx.actor.name;
+  a.action = std::move(action);
+  a.target = std::move(target);
+  a.change = std::move(change);
+  a.request_id = ctx.request_id;
+  a.remote = ctx.req.remote;
+  a.revision = revision;
+  return a;
+}
+
+}  // namespace henge::api

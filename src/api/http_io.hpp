@@ -1,0 +1,44 @@
+#pragma once
+// Reading requests and writing responses the same way in every handler: JSON bodies
+// with their media types, pagination, If-Match, dry runs.
+
+#include <boost/json/value.hpp>
+#include <initializer_list>
+#include <optional>
+#include <string_view>
+
+#include "api/context.hpp"
+
+namespace henge::api {
+
+/// The body parsed as JSON. Errc::unsupported_media_type unless the Content-Type is
+/// one of `media_types`; Errc::invalid when it does not parse.
+core::Result<boost::json::value> json_body(const Ctx& ctx, std::initializer_list<std::string_view> media_types = {
+                                                                     "application/json"});
+/// json_body() that must be an object.
+core::Result<boost::json::object> json_object_body(const Ctx& ctx);
+
+server::Response json_response(int status, const boost::json::value& body);
+server::Response no_content();
+
+/// `?limit=` in [1, max_page], default 100.
+core::Result<std::size_t> page_limit(const Ctx& ctx);
+/// The opaque cursor of `?cursor=`: its payload, empty when absent; Errc::invalid
+/// when it was not made by make_cursor() for `kind`.
+core::Result<std::string> page_cursor(const Ctx& ctx, std::string_view kind);
+std::string make_cursor(std::string_view kind, std::string_view payload);
+
+/// The revision of `If-Match: "<rev>"`, or nullopt when absent; Errc::invalid when
+/// malformed. `*` is treated as absent.
+core::Result<std::optional<core::Revision>> if_match(const Ctx& ctx);
+/// Errc::precondition_failed when If-Match is present and differs from `current`.
+core::Status check_if_match(const Ctx& ctx, core::Revision current);
+
+/// `?dry_run=true`.
+bool is_dry_run(const Ctx& ctx);
+
+/// A record for the audit log of this request.
+core::AuditEntry audit_entry(const Ctx& ctx, std::string action, std::string target, boost::json::value change,
+                             core::Revision revision);
+
+}  // namespace henge::api

@@ -1,0 +1,16 @@
+#pragma once
+// Each resource's routes, defined in its own file.
+
+#include <vector>
+
+#include "api/context.hpp"
+
+namespace henge::api {
+
+std::vector<Route> device_routes();
+std::vector<Route> config_routes();
+std::vector<Route> schema_routes();
+std::vector<Route> group_routes();
+std::vector<Route> audit_routes();
+
+}  // namespace henge::api

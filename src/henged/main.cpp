@@ -1,0 +1,147 @@
+// henged: the henge control plane. Flags and HENGE_* variables, wiring, signals.
+
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "api/app.hpp"
+#include "server/log.hpp"
+#include "server/server.hpp"
+#include "store/memory/memory_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace fs = std::filesystem;
+using namespace henge;
+
+namespace {
+
+struct Settings {
+  std::string listen = "0.0.0.0:8080";
+  std::string data_dir = "./henge-data";
+  std::string store = "sqlite";
+  std::string admin_token;
+  std::string log_format = "text";
+  std::string log_level = "info";
+  unsigned io_threads = 0;
+  unsigned worker_threads = 4;
+  std::size_t body_limit = 1 << 20;
+  std::size_t config_limit = 256 << 10;
+  std::size_t max_connections = 10000;
+  unsigned drain_seconds = 10;
+};
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "henged: %s\n", message.c_str());
+  return 1;
+}
+
+// Writes the generated admin token where only its owner can read it.
+bool write_secret(const fs::path& path, const std::string& secret) {
+  const auto old_mask = ::umask(077);
+  std::ofstream out(path, std::ios::trunc);
+  out << secret << '\n';
+  out.close();
+  ::umask(old_mask);
+  return static_cast<bool>(out) && ::chmod(path.c_str(), 0600) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  CLI::App cli{"henged — the henge control plane: configuration for fleets of small devices"};
+  cli.add_option("--listen", s.listen, "Address to serve HTTP on, host:port (port 0 picks one)")
+      ->envname("HENGE_LISTEN")
+      ->capture_default_str();
+  cli.add_option("--data-dir", s.data_dir, "Where the SQLite store and the admin token file live")
+      ->envname("HENGE_DATA_DIR")
+      ->capture_default_str();
+  cli.add_option("--store", s.store, "Storage backend: sqlite (durable, one node) or memory (lost on exit)")
+      ->envname("HENGE_STORE")
+      ->check(CLI::IsMember({"sqlite", "memory"}))
+      ->capture_default_str();
+  cli.add_option("--admin-token", s.admin_token,
+                 "Admin token named 'bootstrap'. Without one, the first start generates it, prints it once and "
+                 "writes it to <data-dir>/admin-token (mode 0600)")
+      ->envname("HENGE_ADMIN_TOKEN");
+  cli.add_option("--log-format", s.log_format, "Log format: text or json")
+      ->envname("HENGE_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cli.add_option("--log-level", s.log_level, "Least severe level logged: debug, info, warn or error")
+      ->envname("HENGE_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  cli.add_option("--io-threads", s.io_threads, "Network threads (0 = one per core)")
+      ->envname("HENGE_IO_THREADS")
+      ->capture_default_str();
+  cli.add_option("--worker-threads", s.worker_threads, "Threads that run handlers and store calls")
+      ->envname("HENGE_WORKER_THREADS")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
+  cli.add_option("--body-limit", s.body_limit, "Largest request body in bytes (larger: 413)")
+      ->envname("HENGE_BODY_LIMIT")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
+      ->capture_default_str();
+  cli.add_option("--config-limit", s.config_limit, "Largest effective config of a device in bytes (larger: 413)")
+      ->envname("HENGE_CONFIG_LIMIT")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{16} << 20))
+      ->capture_default_str();
+  cli.add_option("--max-connections", s.max_connections, "Open connections beyond which new ones are closed")
+      ->envname("HENGE_MAX_CONNECTIONS")
+      ->capture_default_str();
+  cli.add_option("--drain", s.drain_seconds, "Seconds to let in-flight requests finish on SIGTERM")
+      ->envname("HENGE_DRAIN")
+      ->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+
+  server::log::Level level{};
+  server::log::parse_level(s.log_level, level);
+  server::log::configure(level, s.log_format == "json" ? server::log::Format::json : server::log::Format::text);
+
+  std::unique_ptr<store::Store> store;
+  if (s.store == "memory") {
+    store = store::make_memory_store();
+  } else {
+    std::error_code ec;
+    fs::create_directories(s.data_dir, ec);
+    if (ec) return fail("cannot create the data directory " + s.data_dir + ": " + ec.message());
+    auto opened = store::open_sqlite_store(fs::path(s.data_dir) / "henge.db");
+    if (!opened) return fail(opened.error().message);
+    store = std::move(opened).value();
+  }
+
+  auto bootstrap = api::ensure_bootstrap_token(*store, s.admin_token);
+  if (!bootstrap) return fail("cannot set up the admin token: " + bootstrap.error().message);
+  if (!bootstrap->empty() && s.admin_token.empty()) {
+    std::printf("admin token (shown once): %s\n", bootstrap->c_str());
+    std::fflush(stdout);
+    if (s.store == "sqlite") {
+      const auto path = fs::path(s.data_dir) / "admin-token";
+      if (!write_secret(path, *bootstrap)) return fail("cannot write " + path.string());
+      server::log::info("admin token written", {{"path", path.string()}});
+    }
+  }
+
+  api::ApiOptions api_options;
+  api_options.config_limit = s.config_limit;
+  api::App app(*store, api_options, api::system_now);
+
+  server::ServerOptions opts;
+  opts.listen = s.listen;
+  opts.io_threads = s.io_threads;
+  opts.worker_threads = s.worker_threads;
+  opts.body_limit = s.body_limit;
+  opts.max_connections = s.max_connections;
+  opts.drain_timeout = std::chrono::seconds(s.drain_seconds);
+  server::Server server(opts, [&app](server::Request&& req) { return app.handle(std::move(req)); });
+  auto bound = server.bind();
+  if (!bound) return fail(bound.error().message);
+  server::log::info("listening", {{"address", *bound}, {"store", s.store}, {"data_dir", s.data_dir}});
+  server.run([&app] { app.set_draining(true); });
+  return 0;
+}

@@ -1,0 +1,38 @@
+#pragma once
+// The HTTP request and response as handlers see them: plain data with no trace of
+// sockets or of Beast, so handlers compile fast and test without a network.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace henge::server {
+
+struct Request {
+  std::string method;  ///< upper case, e.g. "GET"
+  std::string target;  ///< as sent: path and query
+  std::string path;    ///< the target before '?', not decoded
+  std::string query;   ///< the target after '?', not decoded
+  std::vector<std::pair<std::string, std::string>> headers;  ///< names in lower case
+  std::string body;
+  std::string remote;  ///< peer address, "ip:port"
+
+  /// The first header named `lower_name`, or nullptr.
+  [[nodiscard]] const std::string* header(std::string_view lower_name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == lower_name) return &v;
+    }
+    return nullptr;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;  ///< empty when there is no body
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  bool close = false;  ///< close the connection after this response
+};
+
+}  // namespace henge::server

@@ -1,0 +1,28 @@
+#pragma once
+// Structured logging to stderr, one line per event, as text or JSON. Thread-safe.
+// Never pass a secret as a field: logs are shipped and kept.
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace henge::server::log {
+
+enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
+enum class Format { text, json };
+
+using Field = std::pair<std::string_view, std::string>;
+
+/// Sets the threshold and the format; call once at start-up.
+void configure(Level level, Format format);
+/// Parses "debug", "info", "warn", "error"; false when unknown.
+bool parse_level(std::string_view text, Level& out);
+
+void write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::debug, m, f); }
+inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::info, m, f); }
+inline void warn(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::warn, m, f); }
+inline void error(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::error, m, f); }
+
+}  // namespace henge::server::log

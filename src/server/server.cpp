@@ -1,0 +1,331 @@
+#include "server/server.hpp"
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+#include "server/log.hpp"
+#include "server/problem.hpp"
+
+namespace henge::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kWriteTimeout = 30s;
+constexpr auto kRetryAfterFdExhaustion = 100ms;
+
+core::Result<tcp::endpoint> parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return core::make_error(core::Errc::invalid, "--listen must be host:port");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoul(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
+  } catch (const std::exception&) {
+    return core::make_error(core::Errc::invalid, "--listen has a bad port: " + listen);
+  }
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return core::make_error(core::Errc::invalid, "--listen has a bad address (use an IP): " + listen);
+  return tcp::endpoint(addr, static_cast<unsigned short>(port));
+}
+
+std::string to_string(const tcp::endpoint& ep) {
+  const auto addr = ep.address();
+  std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+Request to_request(http::request<http::string_body>&& in, const std::string& remote) {
+  Request r;
+  r.method = std::string(in.method_string());
+  r.target = std::string(in.target());
+  const auto q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos) r.query = r.target.substr(q + 1);
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  r.body = std::move(in.body());
+  r.remote = remote;
+  return r;
+}
+
+http::response<http::string_body> to_beast(Response&& in, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(in.status), version};
+  res.set(http::field::server, "henge");
+  if (!in.content_type.empty()) res.set(http::field::content_type, in.content_type);
+  for (auto& [k, v] : in.headers) res.set(k, v);
+  res.body() = std::move(in.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+// A parse error is the client's fault and gets a 400; a closed or timed-out
+// connection gets nothing.
+bool is_malformed(const boost::system::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+std::size_t fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  return static_cast<std::size_t>(rl.rlim_cur);
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, Handler h)
+      : opt(std::move(o)),
+        handler(std::move(h)),
+        io_threads(opt.io_threads != 0 ? opt.io_threads : std::max(1u, std::thread::hardware_concurrency())),
+        ioc(static_cast<int>(io_threads)),
+        workers(opt.worker_threads),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM) {}
+
+  ServerOptions opt;
+  Handler handler;
+  unsigned io_threads;
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  Response safe_handle(Request&& req) noexcept {
+    try {
+      return handler(std::move(req));
+    } catch (const std::exception& e) {
+      log::error("handler threw", {{"error", e.what()}});
+    } catch (...) {
+      log::error("handler threw");
+    }
+    return problem(core::make_error(core::Errc::internal, "internal error"), "");
+  }
+
+  // Runs the handler on the worker pool and resumes the caller on its own executor.
+  template <class Token>
+  auto async_handle(Request req, Token&& token) {
+    return asio::async_initiate<Token, void(Response)>(
+        [this](auto completion, Request r) {
+          auto ex = asio::get_associated_executor(completion, ioc.get_executor());
+          auto guard = asio::make_work_guard(ex);
+          asio::post(workers, [this, r = std::move(r), completion = std::move(completion),
+                               guard = std::move(guard)]() mutable {
+            Response resp = safe_handle(std::move(r));
+            auto ex2 = guard.get_executor();
+            asio::post(ex2, [completion = std::move(completion), resp = std::move(resp)]() mutable {
+              std::move(completion)(std::move(resp));
+            });
+            guard.reset();
+          });
+        },
+        token, std::move(req));
+  }
+
+  asio::awaitable<void> write_error(beast::tcp_stream& stream, core::Errc code, std::string message,
+                                    int status_override = 0) {
+    Response r = problem(core::make_error(code, std::move(message)), "");
+    if (status_override != 0) r.status = status_override;
+    auto res = to_beast(std::move(r), 11, false);
+    stream.expires_after(kWriteTimeout);
+    co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+  }
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = socket.remote_endpoint(ec);
+      if (!ec) remote = to_string(ep);
+    }
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    bool keep_alive = true;
+    while (keep_alive && !stopping.load()) {
+      if (buffer.size() == 0) {
+        // Idle between requests: the keep-alive timeout applies until a byte arrives.
+        stream.expires_after(opt.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+        if (ec) break;
+        buffer.commit(n);
+      }
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+      parser.body_limit(opt.body_limit);
+      stream.expires_after(opt.header_timeout);
+      auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (hec == http::error::header_limit) {
+        co_await write_error(stream, core::Errc::invalid, "request header too large", 431);
+        break;
+      }
+      if (hec) {
+        if (is_malformed(hec)) {
+          co_await write_error(stream, core::Errc::invalid, "malformed HTTP request: " + hec.message());
+        }
+        break;
+      }
+      const auto declared = parser.content_length();
+      if (declared && *declared > opt.body_limit) {
+        co_await write_error(stream, core::Errc::too_large,
+                             "request body over the limit of " + std::to_string(opt.body_limit) + " bytes");
+        break;
+      }
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        stream.expires_after(kWriteTimeout);
+        auto [cec, cn] = co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
+        if (cec) break;
+      }
+      stream.expires_after(opt.body_timeout);
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (bec == http::error::body_limit) {
+        co_await write_error(stream, core::Errc::too_large,
+                             "request body over the limit of " + std::to_string(opt.body_limit) + " bytes");
+        break;
+      }
+      if (bec) {
+        if (is_malformed(bec)) {
+          co_await write_error(stream, core::Errc::invalid, "malformed HTTP request: " + bec.message());
+        }
+        break;
+      }
+      auto message = parser.release();
+      const unsigned version = message.version();
+      keep_alive = message.keep_alive();
+      stream.expires_never();  // the handler's time is not the client's fault
+      in_flight.fetch_add(1);
+      Response resp = co_await async_handle(to_request(std::move(message), remote), asio::use_awaitable);
+      in_flight.fetch_sub(1);
+      keep_alive = keep_alive && !resp.close && !stopping.load();
+      auto res = to_beast(std::move(resp), version, keep_alive);
+      stream.expires_after(kWriteTimeout);
+      auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+      if (wec) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] =
+          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) {
+        if (ec == asio::error::no_descriptors) {
+          log::error("out of file descriptors: not accepting for a moment",
+                     {{"open_connections", std::to_string(connections.load())},
+                      {"fd_limit", std::to_string(fd_limit())}});
+        } else {
+          log::warn("accept failed", {{"error", ec.message()}});
+        }
+        asio::steady_timer pause(ioc, kRetryAfterFdExhaustion);
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      if (connections.load() >= opt.max_connections) {
+        log::warn("connection limit reached; closing a new connection",
+                  {{"max_connections", std::to_string(opt.max_connections)}});
+        continue;  // the socket closes as it goes out of scope
+      }
+      connections.fetch_add(1);
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, session(std::move(socket)), [this](const std::exception_ptr& e) {
+        connections.fetch_sub(1);
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            log::error("session ended with an exception", {{"error", ex.what()}});
+          }
+        }
+      });
+    }
+  }
+
+  asio::awaitable<void> drain() {
+    const auto deadline = std::chrono::steady_clock::now() + opt.drain_timeout;
+    asio::steady_timer timer(ioc);
+    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(20ms);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    ioc.stop();
+  }
+
+  void begin_stop() {
+    if (stopping.exchange(true)) return;
+    asio::post(ioc, [this] {
+      boost::system::error_code ignored;
+      acceptor.close(ignored);
+      signals.cancel(ignored);
+      asio::co_spawn(ioc, drain(), asio::detached);
+    });
+  }
+};
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() {
+  impl_->workers.join();
+}
+
+core::Result<std::string> Server::bind() {
+  auto ep = parse_listen(impl_->opt.listen);
+  if (!ep) return std::move(ep).error();
+  boost::system::error_code ec;
+  auto& acc = impl_->acceptor;
+  acc.open(ep->protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(*ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return core::make_error(core::Errc::unavailable, "cannot listen on " + impl_->opt.listen + ": " + ec.message());
+  return to_string(acc.local_endpoint());
+}
+
+void Server::run(std::function<void()> on_signal) {
+  auto& impl = *impl_;
+  log::info("serving", {{"io_threads", std::to_string(impl.io_threads)},
+                        {"worker_threads", std::to_string(impl.opt.worker_threads)},
+                        {"fd_limit", std::to_string(fd_limit())}});
+  asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
+  impl.signals.async_wait([this, on_signal = std::move(on_signal)](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::info("signal received; draining", {{"signal", std::to_string(sig)}});
+    if (on_signal) on_signal();
+    impl_->begin_stop();
+  });
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < impl.io_threads; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : threads) t.join();
+  impl.workers.join();
+  log::info("stopped");
+}
+
+void Server::stop() { impl_->begin_stop(); }
+
+}  // namespace henge::server

@@ -1,0 +1,53 @@
+#pragma once
+// The HTTP/1.1 server: accepts connections, reads requests within their limits, runs
+// the handler on the worker pool (where blocking store calls are allowed), and writes
+// the answers. Beast and Asio stay inside server.cpp.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "server/http_types.hpp"
+
+namespace henge::server {
+
+struct ServerOptions {
+  std::string listen = "0.0.0.0:8080";  ///< host:port; port 0 picks a free one
+  unsigned io_threads = 0;              ///< 0 = one per core
+  unsigned worker_threads = 4;          ///< where handlers (and store calls) run
+  std::size_t body_limit = 1 << 20;     ///< larger bodies get 413
+  std::size_t header_limit = 16 << 10;  ///< larger headers get 431
+  std::chrono::seconds header_timeout{10};  ///< to read the header once it has begun
+  std::chrono::seconds body_timeout{30};
+  std::chrono::seconds idle_timeout{60};    ///< between requests on a keep-alive connection
+  std::size_t max_connections = 10000;
+  std::chrono::seconds drain_timeout{10};   ///< how long stop() waits for in-flight requests
+};
+
+/// Runs on a worker thread; must not throw (what escapes becomes a 500).
+using Handler = std::function<Response(Request&&)>;
+
+class Server final {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds the listening socket. Returns the bound address ("127.0.0.1:41234").
+  core::Result<std::string> bind();
+  /// Serves until SIGINT/SIGTERM or stop(), then drains; returns when every thread
+  /// has finished. `on_signal` runs first when a signal arrives.
+  void run(std::function<void()> on_signal = {});
+  /// Stops accepting, lets in-flight requests finish (bounded), then stops. Any thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace henge::server
