@@ -22,6 +22,7 @@ enum class Errc {
   rate_limited = 11,
   unavailable = 12,
   internal = 13,
+  header_too_large = 14,   ///< the request's header is over the server's limit
 };
 
 /// One problem with one field; `device` is set when the problem is a device's.

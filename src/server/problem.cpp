@@ -20,6 +20,7 @@ int http_status(core::Errc code) noexcept {
     case Errc::rate_limited: return 429;
     case Errc::unavailable: return 503;
     case Errc::internal: return 500;
+    case Errc::header_too_large: return 431;
   }
   return 500;
 }
@@ -38,6 +39,7 @@ const char* title(int status) {
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";
     default: return "Internal Server Error";
   }

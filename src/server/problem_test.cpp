@@ -15,7 +15,7 @@ TEST(Problem, EveryCodeHasItsStatus) {
       {Errc::conflict, 409},          {Errc::precondition_failed, 412},    {Errc::unauthorized, 401},
       {Errc::forbidden, 403},         {Errc::too_large, 413},              {Errc::unsupported_media_type, 415},
       {Errc::method_not_allowed, 405}, {Errc::rate_limited, 429},          {Errc::unavailable, 503},
-      {Errc::internal, 500},
+      {Errc::internal, 500},          {Errc::header_too_large, 431},
   };
   for (auto [code, status] : cases) EXPECT_EQ(http_status(code), status);
 }

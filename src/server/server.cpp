@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <thread>
 
+#include "core/crypto.hpp"
 #include "server/log.hpp"
 #include "server/problem.hpp"
 
@@ -144,10 +145,11 @@ struct Server::Impl {
         token, std::move(req));
   }
 
-  asio::awaitable<void> write_error(beast::tcp_stream& stream, core::Errc code, std::string message,
-                                    int status_override = 0) {
-    Response r = problem(core::make_error(code, std::move(message)), "");
-    if (status_override != 0) r.status = status_override;
+  asio::awaitable<void> write_error(beast::tcp_stream& stream, core::Errc code, std::string message) {
+    // The request never reached the handler, so it gets its request id here.
+    const std::string request_id = core::random_token(12);
+    Response r = problem(core::make_error(code, std::move(message)), request_id);
+    r.headers.emplace_back("X-Request-Id", request_id);
     auto res = to_beast(std::move(r), 11, false);
     stream.expires_after(kWriteTimeout);
     co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
@@ -177,19 +179,18 @@ struct Server::Impl {
       stream.expires_after(opt.header_timeout);
       auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       if (hec == http::error::header_limit) {
-        co_await write_error(stream, core::Errc::invalid, "request header too large", 431);
+        co_await write_error(stream, core::Errc::header_too_large, "request header too large");
+        break;
+      }
+      if (hec == http::error::body_limit) {  // a Content-Length over the limit
+        co_await write_error(stream, core::Errc::too_large,
+                             "request body over the limit of " + std::to_string(opt.body_limit) + " bytes");
         break;
       }
       if (hec) {
         if (is_malformed(hec)) {
           co_await write_error(stream, core::Errc::invalid, "malformed HTTP request: " + hec.message());
         }
-        break;
-      }
-      const auto declared = parser.content_length();
-      if (declared && *declared > opt.body_limit) {
-        co_await write_error(stream, core::Errc::too_large,
-                             "request body over the limit of " + std::to_string(opt.body_limit) + " bytes");
         break;
       }
       if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {

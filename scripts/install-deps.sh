@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what henge needs to build and test, from Debian 12's packages (and, for the
+# test tools, npm). Idempotent: installs only what is missing, so a second run is
+# quick. Needs root (or sudo) only when something is missing.
+#
+#   scripts/install-deps.sh          build dependencies
+#   scripts/install-deps.sh --test   build dependencies and the test tools
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev
+  libsqlite3-dev libssl-dev libcli11-dev libvalijson-dev
+  libgtest-dev
+)
+if (( want_test )); then
+  packages+=(curl nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# A machine may have node and npm from elsewhere; they will do.
+if (( want_test )) && command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+
+if (( ${#missing[@]} )); then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # Recommends are skipped: libvalijson-dev already depends on every JSON library
+  # it has an adapter for (henge uses the Boost.JSON one), which is plenty.
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if (( want_test )); then
+  stamp="$root/tests/node_modules/.henge-lock-sha"
+  lock_sha=$(sha256sum "$root/tests/package-lock.json" | cut -d' ' -f1)
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sha" ]]; then
+    echo "install-deps: installing the npm test tools"
+    (cd "$root/tests" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_sha" > "$stamp"
+  fi
+fi

@@ -1,0 +1,163 @@
+// Starts real henged processes for the integration tests and talks to them over HTTP.
+// Every wait has a deadline; nothing sleeps to synchronize.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+
+export const HENGED = process.env.HENGED_BIN;
+if (!HENGED) throw new Error('HENGED_BIN must name the henged binary');
+
+export const ADMIN = 'test-admin-token';
+
+export function tempDir(prefix = 'henge-it-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+// Waits until `predicate()` is truthy, polling; fails after `ms`.
+export async function waitFor(predicate, ms = 10000, what = 'condition') {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await predicate();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+export class Henged {
+  constructor({ dataDir, store = 'sqlite', adminToken = ADMIN, args = [], env = {} } = {}) {
+    this.ownsDir = !dataDir;
+    this.dataDir = dataDir ?? tempDir();
+    this.store = store;
+    this.adminToken = adminToken;
+    this.args = args;
+    this.env = env;
+    this.stdout = '';
+    this.stderr = '';
+  }
+
+  // Starts the process and resolves once it logs the address it listens on.
+  async start() {
+    const args = ['--listen', '127.0.0.1:0', '--data-dir', this.dataDir, '--store', this.store, ...this.args];
+    if (this.adminToken) args.push('--admin-token', this.adminToken);
+    this.stdout = '';
+    this.stderr = '';
+    this.proc = spawn(HENGED, args, {
+      env: { ...process.env, ...this.env, ASAN_OPTIONS: 'detect_leaks=1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
+    this.proc.stdout.on('data', (d) => (this.stdout += d));
+    this.proc.stderr.on('data', (d) => (this.stderr += d));
+    let early = null;
+    this.exited.then((e) => (early = e));
+    const address = await waitFor(
+      () => {
+        if (early) throw new Error(`henged exited early (${JSON.stringify(early)}): ${this.stderr}`);
+        return /listening address=(\S+)/.exec(this.stderr)?.[1];
+      },
+      20000,
+      'henged to listen',
+    );
+    this.address = address;
+    this.url = `http://${address}`;
+    return this;
+  }
+
+  // SIGTERM and wait; resolves with the exit status.
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return this.exited;
+    this.proc.kill('SIGTERM');
+    return this.exited;
+  }
+
+  async kill9() {
+    this.proc.kill('SIGKILL');
+    return this.exited;
+  }
+
+  cleanup() {
+    if (this.ownsDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  // One HTTP request. `body` is JSON-encoded unless it is a string.
+  async req(method, path, { body, token = this.adminToken, contentType, headers = {} } = {}) {
+    const h = { ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    let payload;
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      h['content-type'] = contentType ?? 'application/json';
+    } else if (contentType) {
+      h['content-type'] = contentType;
+    }
+    const res = await fetch(this.url + path, { method, headers: h, body: payload });
+    const text = await res.text();
+    let json;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, json };
+  }
+
+  get(path, opts) { return this.req('GET', path, opts); }
+  post(path, body, opts = {}) { return this.req('POST', path, { ...opts, body }); }
+  put(path, body, opts = {}) { return this.req('PUT', path, { ...opts, body }); }
+  patch(path, body, opts = {}) { return this.req('PATCH', path, { ...opts, body }); }
+  del(path, opts) { return this.req('DELETE', path, opts); }
+}
+
+// Starts a henged for a test file; stops it (asserting a clean exit) after.
+export async function withHenged(t, options) {
+  const h = await new Henged(options).start();
+  t.after(async () => {
+    const { code, signal } = await h.stop();
+    h.cleanup();
+    if (code !== 0) throw new Error(`henged exited with ${code ?? signal}: ${h.stderr.slice(-4000)}`);
+  });
+  return h;
+}
+
+// Sends raw bytes on a new connection and resolves with everything read until close.
+export function rawRequest(address, bytes, { timeoutMs = 15000 } = {}) {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(port), host);
+    let data = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error('raw request timed out'));
+    }, timeoutMs);
+    sock.on('connect', () => sock.write(bytes));
+    sock.on('data', (d) => (data += d));
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+  });
+}
+
+export const LED_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  type: 'object',
+  properties: {
+    led: {
+      type: 'object',
+      properties: {
+        on: { type: 'boolean', default: false },
+        brightness: { type: 'integer', minimum: 0, maximum: 100, default: 20 },
+      },
+      additionalProperties: false,
+    },
+    interval: { type: 'number' },
+  },
+};

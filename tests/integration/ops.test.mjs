@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { Henged, tempDir } from './harness.mjs';
+import { sharedHenged } from './shared_server.mjs';
+
+const box = sharedHenged();
+const openapiPath = new URL('../../api/openapi.yaml', import.meta.url);
+
+test('/healthz and /readyz answer without a token', async () => {
+  const { h } = box;
+  const health = await h.get('/healthz', { token: null });
+  assert.equal(health.status, 200);
+  assert.equal(health.json.status, 'ok');
+  const ready = await h.get('/readyz', { token: null });
+  assert.equal(ready.status, 200);
+});
+
+test('/v1/openapi.yaml serves the document in the repository', async () => {
+  const { h } = box;
+  const r = await h.get('/v1/openapi.yaml', { token: null });
+  assert.equal(r.status, 200);
+  assert.equal(r.text, readFileSync(openapiPath, 'utf8'));
+});
+
+// Keeps api/openapi.yaml and the server's routes one and the same.
+test('every operation in api/openapi.yaml is routed, and nothing else under /v1 is', async () => {
+  const { h } = box;
+  const doc = parse(readFileSync(openapiPath, 'utf8'));
+  const methods = ['get', 'put', 'post', 'patch', 'delete'];
+  let operations = 0;
+  for (const [path, item] of Object.entries(doc.paths)) {
+    const concrete = path.replace(/\{pointer\}/, 'some/field').replace(/\{[^}]+\}/g, 'x-probe');
+    for (const m of methods) {
+      const r = await h.req(m.toUpperCase(), concrete, { token: null });
+      if (item[m]) {
+        operations += 1;
+        assert.notEqual(r.status, 405, `${m} ${path} is documented but not routed`);
+        assert.ok(!(r.status === 404 && /no route/.test(r.json?.detail ?? '')), `${m} ${path} is not routed`);
+      } else {
+        const routed = r.status !== 405 && !(r.status === 404 && /no route/.test(r.json?.detail ?? ''));
+        assert.ok(!routed, `${m.toUpperCase()} ${path} is routed but not documented`);
+      }
+    }
+  }
+  assert.ok(operations >= 28, `only ${operations} operations documented`);
+});
+
+test('SIGTERM drains and exits 0; readiness fails while draining', async () => {
+  const h = await new Henged({ store: 'memory' }).start();
+  const { code } = await h.stop();
+  assert.equal(code, 0);
+  assert.match(h.stderr, /signal received; draining/);
+  h.cleanup();
+});
+
+test('a first start without an admin token generates one, shows it once and keeps it 0600', async () => {
+  const dir = tempDir();
+  const first = await new Henged({ dataDir: dir, adminToken: null }).start();
+  try {
+    const shown = /admin token \(shown once\): (\S+)/.exec(first.stdout)?.[1]
+      ?? (await waitForToken(first));
+    assert.match(shown, /^hat_/);
+    const file = join(dir, 'admin-token');
+    assert.equal(readFileSync(file, 'utf8').trim(), shown);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal((await first.get('/v1/devices', { token: shown })).status, 200);
+    assert.equal((await first.stop()).code, 0);
+
+    const second = await new Henged({ dataDir: dir, adminToken: null }).start();
+    assert.doesNotMatch(second.stdout, /admin token/);
+    assert.equal((await second.get('/v1/devices', { token: shown })).status, 200, 'the token survives a restart');
+    assert.equal((await second.stop()).code, 0);
+
+    const third = await new Henged({ dataDir: dir, adminToken: 'replacement-token' }).start();
+    assert.equal((await third.get('/v1/devices', { token: 'replacement-token' })).status, 200);
+    assert.equal((await third.get('/v1/devices', { token: shown })).status, 401, 'a given token replaces it');
+    assert.equal((await third.stop()).code, 0);
+  } finally {
+    await first.stop();
+    first.cleanup();
+  }
+});
+
+async function waitForToken(h) {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const m = /admin token \(shown once\): (\S+)/.exec(h.stdout);
+    if (m) return m[1];
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('no admin token printed');
+}
+
+test('the memory store serves the API too', async () => {
+  const h = await new Henged({ store: 'memory' }).start();
+  try {
+    assert.equal((await h.post('/v1/devices', { id: 'mem-1' })).status, 201);
+    assert.equal((await h.get('/v1/devices/mem-1')).status, 200);
+  } finally {
+    assert.equal((await h.stop()).code, 0);
+    h.cleanup();
+  }
+});
+
+test('henged refuses bad settings with a one-line error and exit 1', async () => {
+  const h = new Henged({ args: ['--store', 'cassandra'] });
+  await assert.rejects(h.start(), /exited early/);
+  const bad = new Henged({ args: ['--listen', 'nowhere'] });
+  await assert.rejects(bad.start(), /exited early.*"code":1.*--listen/s);
+  h.cleanup();
+  bad.cleanup();
+});
