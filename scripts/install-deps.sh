@@ -12,7 +12,7 @@ want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
 packages=(
-  g++ cmake ninja-build ccache pkg-config
+  g++ clang cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libssl-dev libcli11-dev libvalijson-dev
   libgtest-dev

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Builds henge with AddressSanitizer and UndefinedBehaviorSanitizer and runs the whole
-# test suite: unit tests, the store contract suite, and the integration tests that
-# start real henged processes. Exits non-zero when anything fails.
+# Builds henge and runs the whole test suite. First a clang build with its unit tests
+# (both compilers must accept the code), then the full suite under AddressSanitizer
+# and UndefinedBehaviorSanitizer (g++): unit tests, the store contract suite, the
+# OpenAPI lint and the integration tests that start real henged processes.
+# Exits non-zero when anything fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" --test
 cd "$root"
+jobs=$(nproc)
+
+cmake --preset clang >/dev/null
+cmake --build --preset clang
+ctest --preset clang --parallel "$jobs"
+
 cmake --preset asan >/dev/null
 cmake --build --preset asan
-ctest --preset asan --parallel "$(nproc)"
+ctest --preset asan --parallel "$jobs"

@@ -55,6 +55,8 @@ HandlerResult list_audit(Ctx& ctx) {
 
 }  // namespace
 
-std::vector<Route> audit_routes() { return {{"GET", "/v1/audit", list_audit, Access::read}}; }
+std::vector<Route> audit_routes() {
+  return {{"GET", "/v1/audit", list_audit, Access::read}};
+}
 
 }  // namespace henge::api

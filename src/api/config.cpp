@@ -168,20 +168,19 @@ HandlerResult rollback(Ctx& ctx) {
   const core::Revision target = r->is_uint64() ? r->get_uint64() : static_cast<core::Revision>(r->get_int64());
   // The device layer becomes whatever takes today's defaults and groups to the old
   // config, so the effective config equals it exactly.
-  return write_device_layer(ctx, "config.rollback", json::object{{"revision", target}},
-                            [&](store::ReadTx& tx, core::Device& d) -> Status {
-                              auto old = tx.history_entry(d.id, target);
-                              if (!old) {
-                                return make_error(Errc::not_found, "device " + d.id + " has no revision " +
-                                                                       std::to_string(target));
-                              }
-                              core::Device probe = d;
-                              probe.values = json::object{};
-                              auto base = effective_config(ctx.svc, tx, probe);
-                              if (!base) return std::move(base).error();
-                              d.values = core::merge_diff(base->effective.config, old->config);
-                              return {};
-                            });
+  return write_device_layer(
+      ctx, "config.rollback", json::object{{"revision", target}}, [&](store::ReadTx& tx, core::Device& d) -> Status {
+        auto old = tx.history_entry(d.id, target);
+        if (!old) {
+          return make_error(Errc::not_found, "device " + d.id + " has no revision " + std::to_string(target));
+        }
+        core::Device probe = d;
+        probe.values = json::object{};
+        auto base = effective_config(ctx.svc, tx, probe);
+        if (!base) return std::move(base).error();
+        d.values = core::merge_diff(base->effective.config, old->config);
+        return {};
+      });
 }
 
 }  // namespace

@@ -33,8 +33,9 @@ core::Result<EffectiveView> effective_config(Services& svc, store::ReadTx& tx, c
       view.compiled = pending.schema_compiled;
     } else if (auto s = tx.schema(device.schema, 0)) {
       auto compiled = svc.schemas.get(s->name, s->version, s->document);
-      if (!compiled) return make_error(Errc::internal, "stored schema " + s->name + " does not compile: " +
-                                                           compiled.error().message);
+      if (!compiled)
+        return make_error(Errc::internal,
+                          "stored schema " + s->name + " does not compile: " + compiled.error().message);
       view.schema_name = s->name;
       view.schema_version = s->version;
       view.compiled = *compiled;
@@ -105,8 +106,8 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
   return out;
 }
 
-core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, const Ctx& ctx,
-                      const std::string& action, bool write_unchanged) {
+core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, const Ctx& ctx, const std::string& action,
+                      bool write_unchanged) {
   const bool any = std::any_of(changes.begin(), changes.end(), [](const auto& c) { return c.config_changed; });
   const core::Revision rev = any ? tx.take_revision() : 0;
   for (auto& c : changes) {

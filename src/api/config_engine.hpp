@@ -31,7 +31,7 @@ struct PendingChanges {
 
 struct EffectiveView {
   core::Effective effective;
-  std::string schema_name;      ///< empty when the device names no existing schema
+  std::string schema_name;  ///< empty when the device names no existing schema
   std::int64_t schema_version = 0;
   std::shared_ptr<const core::CompiledSchema> compiled;
 };
@@ -58,8 +58,8 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
 /// those devices and records their history. Devices whose config did not change are
 /// written only when `write_unchanged` (their own fields changed). Returns the
 /// revision taken, or 0.
-core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, const Ctx& ctx,
-                      const std::string& action, bool write_unchanged);
+core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, const Ctx& ctx, const std::string& action,
+                      bool write_unchanged);
 
 /// The answer to a dry run: each affected device's before and after.
 boost::json::value dry_run_body(const std::vector<DeviceChange>& changes);

@@ -78,7 +78,9 @@ Status parse_schema_name(const json::value& v, std::string& out) {
   return {};
 }
 
-std::string device_token() { return "hdt_" + core::random_token(32); }
+std::string device_token() {
+  return "hdt_" + core::random_token(32);
+}
 
 HandlerResult create_device(Ctx& ctx) {
   auto body = json_object_body(ctx);

@@ -156,13 +156,18 @@ HandlerResult write_group_config(Ctx& ctx, bool merge) {
     return {};
   }));
   if (dry) return json_response(200, dry_body);
-  auto r = json_response(200, json::object{{"name", stored.name}, {"revision", stored.revision}, {"config", stored.values}});
+  auto r =
+      json_response(200, json::object{{"name", stored.name}, {"revision", stored.revision}, {"config", stored.values}});
   r.headers.emplace_back("ETag", "\"" + std::to_string(stored.revision) + "\"");
   return r;
 }
 
-HandlerResult put_group_config(Ctx& ctx) { return write_group_config(ctx, false); }
-HandlerResult patch_group_config(Ctx& ctx) { return write_group_config(ctx, true); }
+HandlerResult put_group_config(Ctx& ctx) {
+  return write_group_config(ctx, false);
+}
+HandlerResult patch_group_config(Ctx& ctx) {
+  return write_group_config(ctx, true);
+}
 
 }  // namespace
 

@@ -79,8 +79,8 @@ core::Result<std::size_t> page_limit(const Ctx& ctx) {
   if (text == nullptr) return std::size_t{100};
   std::uint64_t n = 0;
   if (!parse_u64(*text, n) || n == 0 || n > ctx.svc.options.max_page) {
-    return make_error(Errc::invalid, "limit must be a whole number from 1 to " +
-                                         std::to_string(ctx.svc.options.max_page));
+    return make_error(Errc::invalid,
+                      "limit must be a whole number from 1 to " + std::to_string(ctx.svc.options.max_page));
   }
   return static_cast<std::size_t>(n);
 }

@@ -13,8 +13,8 @@ namespace henge::api {
 
 /// The body parsed as JSON. Errc::unsupported_media_type unless the Content-Type is
 /// one of `media_types`; Errc::invalid when it does not parse.
-core::Result<boost::json::value> json_body(const Ctx& ctx, std::initializer_list<std::string_view> media_types = {
-                                                                     "application/json"});
+core::Result<boost::json::value> json_body(const Ctx& ctx,
+                                           std::initializer_list<std::string_view> media_types = {"application/json"});
 /// json_body() that must be an object.
 core::Result<boost::json::object> json_object_body(const Ctx& ctx);
 

@@ -44,18 +44,15 @@ json::object render_group(const core::Group& g) {
 }
 
 json::object render_schema(const core::SchemaVersion& s, bool with_document) {
-  json::object o{{"name", s.name},
-                 {"version", s.version},
-                 {"revision", s.revision},
-                 {"created_at", format_time(s.created_at)}};
+  json::object o{
+      {"name", s.name}, {"version", s.version}, {"revision", s.revision}, {"created_at", format_time(s.created_at)}};
   if (with_document) o["schema"] = s.document;
   return o;
 }
 
 json::object render_history(const core::HistoryEntry& h) {
-  return json::object{{"revision", h.revision}, {"at", format_time(h.at)}, {"actor", h.actor},
-                      {"action", h.action},     {"change", h.change},     {"config", h.config},
-                      {"sha256", h.sha256}};
+  return json::object{{"revision", h.revision}, {"at", format_time(h.at)}, {"actor", h.actor},  {"action", h.action},
+                      {"change", h.change},     {"config", h.config},      {"sha256", h.sha256}};
 }
 
 json::object render_audit(const core::AuditEntry& a) {

@@ -52,8 +52,8 @@ HandlerResult put_schema(Ctx& ctx) {
     commit(tx, *changes, ctx, "schema.put", false);
     pending.schema->revision = tx.take_revision();
     tx.insert_schema_version(*pending.schema);
-    tx.append_audit(audit_entry(ctx, "schema.put", "schema/" + name,
-                                json::object{{"version", pending.schema->version}}, pending.schema->revision));
+    tx.append_audit(audit_entry(ctx, "schema.put", "schema/" + name, json::object{{"version", pending.schema->version}},
+                                pending.schema->revision));
     stored = std::move(*pending.schema);
     created = true;
     return {};

@@ -23,7 +23,8 @@ TEST(Crypto, TokensAreLongAndDistinct) {
 }
 
 TEST(Crypto, Base64UrlRoundTrips) {
-  const std::vector<std::string> inputs = {"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00z", 4)};
+  const std::vector<std::string> inputs = {"",     "f",     "fo",     "foo",
+                                           "foob", "fooba", "foobar", std::string("\xff\xfe\x00z", 4)};
   for (const auto& s : inputs) {
     std::string back;
     ASSERT_TRUE(base64url_decode(base64url_encode(s), back));

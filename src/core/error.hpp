@@ -9,11 +9,11 @@ namespace henge::core {
 
 /// What went wrong, independent of transport. Numbers are never reused.
 enum class Errc {
-  invalid = 1,             ///< malformed input: bad JSON, bad id, bad JSON pointer
-  validation_failed = 2,   ///< well-formed, but the result breaks a schema
+  invalid = 1,            ///< malformed input: bad JSON, bad id, bad JSON pointer
+  validation_failed = 2,  ///< well-formed, but the result breaks a schema
   not_found = 3,
-  conflict = 4,            ///< already exists, or still in use
-  precondition_failed = 5, ///< If-Match did not match
+  conflict = 4,             ///< already exists, or still in use
+  precondition_failed = 5,  ///< If-Match did not match
   unauthorized = 6,
   forbidden = 7,
   too_large = 8,
@@ -22,7 +22,7 @@ enum class Errc {
   rate_limited = 11,
   unavailable = 12,
   internal = 13,
-  header_too_large = 14,   ///< the request's header is over the server's limit
+  header_too_large = 14,  ///< the request's header is over the server's limit
 };
 
 /// One problem with one field; `device` is set when the problem is a device's.

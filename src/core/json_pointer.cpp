@@ -129,8 +129,8 @@ Status set_at(json::value& doc, const JsonPointer& ptr, json::value v) {
       }
       cur = &(*arr)[i];
     } else {
-      return make_error(Errc::invalid, "cannot set below a scalar at " +
-                                           JsonPointer{{tokens.begin(), tokens.begin() + depth}}.str());
+      return make_error(Errc::invalid,
+                        "cannot set below a scalar at " + JsonPointer{{tokens.begin(), tokens.begin() + depth}}.str());
     }
   }
   return {};

@@ -15,12 +15,12 @@ const char* const kRfcDoc = R"({"foo":["bar","baz"],"":0,"a/b":1,"c%d":2,"e^f":3
 TEST(JsonPointer, ResolvesEveryRfc6901Example) {
   const auto doc = json::parse(kRfcDoc);
   const std::pair<const char*, json::value> cases[] = {
-      {"", doc},          {"/foo", json::parse(R"(["bar","baz"])")},
-      {"/foo/0", "bar"},  {"/", 0},
-      {"/a~1b", 1},       {"/c%d", 2},
-      {"/e^f", 3},        {"/g|h", 4},
-      {"/i\\j", 5},       {"/k\"l", 6},
-      {"/ ", 7},          {"/m~0n", 8},
+      {"", doc},         {"/foo", json::parse(R"(["bar","baz"])")},
+      {"/foo/0", "bar"}, {"/", 0},
+      {"/a~1b", 1},      {"/c%d", 2},
+      {"/e^f", 3},       {"/g|h", 4},
+      {"/i\\j", 5},      {"/k\"l", 6},
+      {"/ ", 7},         {"/m~0n", 8},
   };
   for (const auto& [text, expected] : cases) {
     auto ptr = JsonPointer::parse(text);

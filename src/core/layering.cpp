@@ -15,16 +15,15 @@ using Sources = std::map<std::string, std::string>;
 // Erases every source at or below `prefix` (in pointer text form, escaped).
 void erase_subtree(Sources& sources, const std::string& prefix) {
   auto it = sources.lower_bound(prefix);
-  while (it != sources.end() &&
-         it->first.compare(0, prefix.size(), prefix) == 0 &&
+  while (it != sources.end() && it->first.compare(0, prefix.size(), prefix) == 0 &&
          (it->first.size() == prefix.size() || it->first[prefix.size()] == '/')) {
     it = sources.erase(it);
   }
 }
 
 // Records the sources `patch` sets when merged into `target` (before the merge).
-void attribute(const json::value* target, const json::object& patch, const std::string& at,
-               const std::string& layer, Sources& sources) {
+void attribute(const json::value* target, const json::object& patch, const std::string& at, const std::string& layer,
+               Sources& sources) {
   const auto* target_obj = target != nullptr ? target->if_object() : nullptr;
   for (const auto& [key, value] : patch) {
     const std::string ptr = at + "/" + escape_pointer_token(key);

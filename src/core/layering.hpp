@@ -11,13 +11,13 @@
 namespace henge::core {
 
 struct Layer {
-  std::string name;                 ///< "default", "group:<name>" or "device"
-  const boost::json::value* values; ///< a merge patch; null or non-object values are skipped
+  std::string name;                  ///< "default", "group:<name>" or "device"
+  const boost::json::value* values;  ///< a merge patch; null or non-object values are skipped
 };
 
 struct Effective {
-  boost::json::value config;                  ///< always an object
-  std::map<std::string, std::string> sources; ///< leaf JSON pointer → layer name
+  boost::json::value config;                   ///< always an object
+  std::map<std::string, std::string> sources;  ///< leaf JSON pointer → layer name
 };
 
 /// Merges `layers` in order into an empty object. A leaf is a scalar, an array, or an

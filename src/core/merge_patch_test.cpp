@@ -62,8 +62,8 @@ TEST(MergePatch, DiffOfEqualDocumentsIsEmptyObject) {
 }
 
 TEST(MergePatch, DiffNamesOnlyWhatChanged) {
-  const auto patch = merge_diff(json::parse(R"({"a":1,"b":{"c":1,"d":2},"gone":true})"),
-                                json::parse(R"({"a":1,"b":{"c":1,"d":3}})"));
+  const auto patch =
+      merge_diff(json::parse(R"({"a":1,"b":{"c":1,"d":2},"gone":true})"), json::parse(R"({"a":1,"b":{"c":1,"d":3}})"));
   EXPECT_EQ(patch, json::parse(R"({"gone":null,"b":{"d":3}})"));
 }
 

@@ -25,8 +25,8 @@ struct Device {
   std::string id;
   std::string schema;  ///< schema name; may name a schema not created yet, or be empty
   std::map<std::string, std::string> labels;
-  std::vector<std::string> groups;  ///< sorted, unique
-  std::string token_hash;           ///< SHA-256 hex of the device token
+  std::vector<std::string> groups;                    ///< sorted, unique
+  std::string token_hash;                             ///< SHA-256 hex of the device token
   boost::json::value values = boost::json::object{};  ///< the device layer (a merge patch)
   Desired desired;
   TimeMs created_at = 0;
@@ -37,7 +37,7 @@ struct Group {
   std::string name;
   std::int64_t priority = 0;
   boost::json::value values = boost::json::object{};  ///< the group layer (a merge patch)
-  Revision revision = 0;  ///< of the last accepted write to this group
+  Revision revision = 0;                              ///< of the last accepted write to this group
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
 };
@@ -56,8 +56,8 @@ struct HistoryEntry {
   Revision revision = 0;
   TimeMs at = 0;
   std::string actor;
-  std::string action;        ///< what caused it, e.g. "config.patch", "group.config.put"
-  boost::json::value change; ///< merge patch from the previous desired config
+  std::string action;         ///< what caused it, e.g. "config.patch", "group.config.put"
+  boost::json::value change;  ///< merge patch from the previous desired config
   boost::json::value config;
   std::string sha256;
 };

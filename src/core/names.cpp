@@ -16,8 +16,8 @@ bool is_valid_name(std::string_view name) noexcept {
 
 Status check_name(std::string_view what, std::string_view name) {
   if (is_valid_name(name)) return {};
-  return make_error(Errc::invalid, std::string("invalid ") + std::string(what) +
-                                       ": must match ^[a-z0-9][a-z0-9._-]{0,62}$");
+  return make_error(Errc::invalid,
+                    std::string("invalid ") + std::string(what) + ": must match ^[a-z0-9][a-z0-9._-]{0,62}$");
 }
 
 }  // namespace henge::core

@@ -10,10 +10,10 @@
 namespace henge::server {
 
 struct Request {
-  std::string method;  ///< upper case, e.g. "GET"
-  std::string target;  ///< as sent: path and query
-  std::string path;    ///< the target before '?', not decoded
-  std::string query;   ///< the target after '?', not decoded
+  std::string method;                                        ///< upper case, e.g. "GET"
+  std::string target;                                        ///< as sent: path and query
+  std::string path;                                          ///< the target before '?', not decoded
+  std::string query;                                         ///< the target after '?', not decoded
   std::vector<std::pair<std::string, std::string>> headers;  ///< names in lower case
   std::string body;
   std::string remote;  ///< peer address, "ip:port"

@@ -17,10 +17,14 @@ std::mutex g_mu;
 
 const char* name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -54,9 +58,9 @@ bool parse_level(std::string_view text, Level& out) {
 
 void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
   if (level < g_level.load(std::memory_order_relaxed)) return;
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::string line;
   if (g_format.load(std::memory_order_relaxed) == Format::json) {
     boost::json::object o;

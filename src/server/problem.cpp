@@ -7,20 +7,34 @@ namespace henge::server {
 int http_status(core::Errc code) noexcept {
   using core::Errc;
   switch (code) {
-    case Errc::invalid: return 400;
-    case Errc::unauthorized: return 401;
-    case Errc::forbidden: return 403;
-    case Errc::not_found: return 404;
-    case Errc::method_not_allowed: return 405;
-    case Errc::conflict: return 409;
-    case Errc::precondition_failed: return 412;
-    case Errc::too_large: return 413;
-    case Errc::unsupported_media_type: return 415;
-    case Errc::validation_failed: return 422;
-    case Errc::rate_limited: return 429;
-    case Errc::unavailable: return 503;
-    case Errc::internal: return 500;
-    case Errc::header_too_large: return 431;
+    case Errc::invalid:
+      return 400;
+    case Errc::unauthorized:
+      return 401;
+    case Errc::forbidden:
+      return 403;
+    case Errc::not_found:
+      return 404;
+    case Errc::method_not_allowed:
+      return 405;
+    case Errc::conflict:
+      return 409;
+    case Errc::precondition_failed:
+      return 412;
+    case Errc::too_large:
+      return 413;
+    case Errc::unsupported_media_type:
+      return 415;
+    case Errc::validation_failed:
+      return 422;
+    case Errc::rate_limited:
+      return 429;
+    case Errc::unavailable:
+      return 503;
+    case Errc::internal:
+      return 500;
+    case Errc::header_too_large:
+      return 431;
   }
   return 500;
 }
@@ -28,20 +42,34 @@ int http_status(core::Errc code) noexcept {
 namespace {
 const char* title(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
   }
 }
 }  // namespace

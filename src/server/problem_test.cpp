@@ -11,11 +11,20 @@ using core::Errc;
 
 TEST(Problem, EveryCodeHasItsStatus) {
   const std::pair<Errc, int> cases[] = {
-      {Errc::invalid, 400},           {Errc::validation_failed, 422},      {Errc::not_found, 404},
-      {Errc::conflict, 409},          {Errc::precondition_failed, 412},    {Errc::unauthorized, 401},
-      {Errc::forbidden, 403},         {Errc::too_large, 413},              {Errc::unsupported_media_type, 415},
-      {Errc::method_not_allowed, 405}, {Errc::rate_limited, 429},          {Errc::unavailable, 503},
-      {Errc::internal, 500},          {Errc::header_too_large, 431},
+      {Errc::invalid, 400},
+      {Errc::validation_failed, 422},
+      {Errc::not_found, 404},
+      {Errc::conflict, 409},
+      {Errc::precondition_failed, 412},
+      {Errc::unauthorized, 401},
+      {Errc::forbidden, 403},
+      {Errc::too_large, 413},
+      {Errc::unsupported_media_type, 415},
+      {Errc::method_not_allowed, 405},
+      {Errc::rate_limited, 429},
+      {Errc::unavailable, 503},
+      {Errc::internal, 500},
+      {Errc::header_too_large, 431},
   };
   for (auto [code, status] : cases) EXPECT_EQ(http_status(code), status);
 }

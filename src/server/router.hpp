@@ -15,7 +15,7 @@ namespace henge::server {
 
 struct RouteMatch {
   enum class Kind { found, not_found, method_not_allowed, bad_path } kind = Kind::not_found;
-  const void* handler = nullptr;  ///< the value given to add(), when found
+  const void* handler = nullptr;    ///< the value given to add(), when found
   std::vector<std::string> params;  ///< captured segments in pattern order
   std::string allow;                ///< for method_not_allowed: "GET, PUT"
 };

@@ -132,15 +132,15 @@ struct Server::Impl {
         [this](auto completion, Request r) {
           auto ex = asio::get_associated_executor(completion, ioc.get_executor());
           auto guard = asio::make_work_guard(ex);
-          asio::post(workers, [this, r = std::move(r), completion = std::move(completion),
-                               guard = std::move(guard)]() mutable {
-            Response resp = safe_handle(std::move(r));
-            auto ex2 = guard.get_executor();
-            asio::post(ex2, [completion = std::move(completion), resp = std::move(resp)]() mutable {
-              std::move(completion)(std::move(resp));
-            });
-            guard.reset();
-          });
+          asio::post(workers,
+                     [this, r = std::move(r), completion = std::move(completion), guard = std::move(guard)]() mutable {
+                       Response resp = safe_handle(std::move(r));
+                       auto ex2 = guard.get_executor();
+                       asio::post(ex2, [completion = std::move(completion), resp = std::move(resp)]() mutable {
+                         std::move(completion)(std::move(resp));
+                       });
+                       guard.reset();
+                     });
         },
         token, std::move(req));
   }
@@ -231,14 +231,13 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] =
-          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         if (ec == asio::error::no_descriptors) {
-          log::error("out of file descriptors: not accepting for a moment",
-                     {{"open_connections", std::to_string(connections.load())},
-                      {"fd_limit", std::to_string(fd_limit())}});
+          log::error(
+              "out of file descriptors: not accepting for a moment",
+              {{"open_connections", std::to_string(connections.load())}, {"fd_limit", std::to_string(fd_limit())}});
         } else {
           log::warn("accept failed", {{"error", ec.message()}});
         }
@@ -303,7 +302,8 @@ core::Result<std::string> Server::bind() {
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(*ep, ec);
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return core::make_error(core::Errc::unavailable, "cannot listen on " + impl_->opt.listen + ": " + ec.message());
+  if (ec)
+    return core::make_error(core::Errc::unavailable, "cannot listen on " + impl_->opt.listen + ": " + ec.message());
   return to_string(acc.local_endpoint());
 }
 
@@ -327,6 +327,8 @@ void Server::run(std::function<void()> on_signal) {
   log::info("stopped");
 }
 
-void Server::stop() { impl_->begin_stop(); }
+void Server::stop() {
+  impl_->begin_stop();
+}
 
 }  // namespace henge::server

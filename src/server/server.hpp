@@ -15,16 +15,16 @@
 namespace henge::server {
 
 struct ServerOptions {
-  std::string listen = "0.0.0.0:8080";  ///< host:port; port 0 picks a free one
-  unsigned io_threads = 0;              ///< 0 = one per core
-  unsigned worker_threads = 4;          ///< where handlers (and store calls) run
-  std::size_t body_limit = 1 << 20;     ///< larger bodies get 413
-  std::size_t header_limit = 16 << 10;  ///< larger headers get 431
+  std::string listen = "0.0.0.0:8080";      ///< host:port; port 0 picks a free one
+  unsigned io_threads = 0;                  ///< 0 = one per core
+  unsigned worker_threads = 4;              ///< where handlers (and store calls) run
+  std::size_t body_limit = 1 << 20;         ///< larger bodies get 413
+  std::size_t header_limit = 16 << 10;      ///< larger headers get 431
   std::chrono::seconds header_timeout{10};  ///< to read the header once it has begun
   std::chrono::seconds body_timeout{30};
-  std::chrono::seconds idle_timeout{60};    ///< between requests on a keep-alive connection
+  std::chrono::seconds idle_timeout{60};  ///< between requests on a keep-alive connection
   std::size_t max_connections = 10000;
-  std::chrono::seconds drain_timeout{10};   ///< how long stop() waits for in-flight requests
+  std::chrono::seconds drain_timeout{10};  ///< how long stop() waits for in-flight requests
 };
 
 /// Runs on a worker thread; must not throw (what escapes becomes a 500).

@@ -78,8 +78,7 @@ class ReadTx {
   virtual std::vector<core::Group> groups() = 0;
 
   /// History of `device`, newest first, revisions below `before` (0 = no bound).
-  virtual std::vector<core::HistoryEntry> history(std::string_view device, Revision before,
-                                                  std::size_t limit) = 0;
+  virtual std::vector<core::HistoryEntry> history(std::string_view device, Revision before, std::size_t limit) = 0;
   virtual std::optional<core::HistoryEntry> history_entry(std::string_view device, Revision revision) = 0;
 
   virtual std::vector<core::AuditEntry> audit(const AuditQuery& q) = 0;

@@ -43,8 +43,7 @@ Q query(F&& set) {
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("henge-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    dir_ = fs::temp_directory_path() / ("henge-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(dir_);
     store_ = GetParam().open(dir_);
     ASSERT_NE(store_, nullptr);
@@ -177,8 +176,8 @@ TEST_P(StoreContract, UpdateReplacesGroupsAndDeleteRemovesDeviceAndHistory) {
 TEST_P(StoreContract, DeviceListFiltersAndPaginates) {
   write_ok([&](WriteTx& tx) {
     for (int i = 0; i < 5; ++i) {
-      auto d = make_device("d" + std::to_string(i), i % 2 == 0 ? std::vector<std::string>{"even"}
-                                                               : std::vector<std::string>{"odd"});
+      auto d = make_device("d" + std::to_string(i),
+                           i % 2 == 0 ? std::vector<std::string>{"even"} : std::vector<std::string>{"odd"});
       if (i == 3) d.labels = {{"site", "home"}};
       if (i == 4) d.schema = "other";
       tx.insert_device(d);
@@ -195,11 +194,19 @@ TEST_P(StoreContract, DeviceListFiltersAndPaginates) {
   EXPECT_EQ(ids({}), (std::vector<std::string>{"d0", "d1", "d2", "d3", "d4"}));
   EXPECT_EQ(ids(query([](DeviceQuery& q) { q.group = "even"; })), (std::vector<std::string>{"d0", "d2", "d4"}));
   EXPECT_EQ(ids(query([](DeviceQuery& q) { q.schema = "other"; })), (std::vector<std::string>{"d4"}));
-  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.label_key = "site"; q.label_value = "home"; })), (std::vector<std::string>{"d3"}));
+  EXPECT_EQ(ids(query([](DeviceQuery& q) {
+              q.label_key = "site";
+              q.label_value = "home";
+            })),
+            (std::vector<std::string>{"d3"}));
   EXPECT_EQ(ids(query([](DeviceQuery& q) { q.label_key = "site"; })).size(), 5u);
   EXPECT_EQ(ids(query([](DeviceQuery& q) { q.label_key = "nope"; })).size(), 0u);
   EXPECT_EQ(ids(query([](DeviceQuery& q) { q.limit = 2; })), (std::vector<std::string>{"d0", "d1"}));
-  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.after_id = "d1"; q.limit = 2; })), (std::vector<std::string>{"d2", "d3"}));
+  EXPECT_EQ(ids(query([](DeviceQuery& q) {
+              q.after_id = "d1";
+              q.limit = 2;
+            })),
+            (std::vector<std::string>{"d2", "d3"}));
   EXPECT_EQ(read<std::vector<std::string>>([](ReadTx& tx) { return tx.device_ids_with_schema("pi"); }).size(), 4u);
 }
 
@@ -274,10 +281,21 @@ TEST_P(StoreContract, AuditIsAppendOnlyNewestFirstAndFiltered) {
   EXPECT_EQ(all[0].action, "group.put");
   EXPECT_GT(all[0].seq, all[1].seq);
   EXPECT_EQ(all[0].revision, 4u);
-  EXPECT_EQ(read<std::vector<AuditEntry>>([](ReadTx& tx) { return tx.audit(query<AuditQuery>([&](AuditQuery& q) { q.actor = "alice"; })); }).size(), 2u);
-  EXPECT_EQ(read<std::vector<AuditEntry>>([](ReadTx& tx) { return tx.audit(query<AuditQuery>([&](AuditQuery& q) { q.target = "device/a"; })); }).size(), 2u);
+  EXPECT_EQ(read<std::vector<AuditEntry>>([](ReadTx& tx) {
+              return tx.audit(query<AuditQuery>([&](AuditQuery& q) { q.actor = "alice"; }));
+            }).size(),
+            2u);
+  EXPECT_EQ(read<std::vector<AuditEntry>>([](ReadTx& tx) {
+              return tx.audit(query<AuditQuery>([&](AuditQuery& q) { q.target = "device/a"; }));
+            }).size(),
+            2u);
   const auto before = all[0].seq;
-  auto older = read<std::vector<AuditEntry>>([&](ReadTx& tx) { return tx.audit(query<AuditQuery>([&](AuditQuery& q) { q.before_seq = before; q.limit = 1; })); });
+  auto older = read<std::vector<AuditEntry>>([&](ReadTx& tx) {
+    return tx.audit(query<AuditQuery>([&](AuditQuery& q) {
+      q.before_seq = before;
+      q.limit = 1;
+    }));
+  });
   ASSERT_EQ(older.size(), 1u);
   EXPECT_EQ(older[0].actor, "bob");
 }

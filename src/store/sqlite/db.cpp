@@ -37,8 +37,8 @@ std::string Stmt::text(int col) const {
 }
 
 Db::Db(const std::string& path) {
-  const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "open " + path + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close(db_);
@@ -75,6 +75,8 @@ Stmt Db::prepare(const char* sql) {
   return Stmt(it->second);
 }
 
-void Db::fail(int rc, std::string_view what) const { throw_for(db_, rc, what); }
+void Db::fail(int rc, std::string_view what) const {
+  throw_for(db_, rc, what);
+}
 
 }  // namespace henge::store::sqlite

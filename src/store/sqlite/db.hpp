@@ -26,7 +26,10 @@ class SqliteError final : public std::runtime_error {
 class Stmt final {
  public:
   explicit Stmt(sqlite3_stmt* s) : s_(s) {}
-  ~Stmt() { sqlite3_reset(s_); sqlite3_clear_bindings(s_); }
+  ~Stmt() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -45,7 +48,10 @@ class Stmt final {
   /// Advances to the next row; false when done.
   bool step();
   /// Runs a statement that returns no rows.
-  void run() { while (step()) {} }
+  void run() {
+    while (step()) {
+    }
+  }
 
   [[nodiscard]] std::string text(int col) const;
   [[nodiscard]] std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }

@@ -41,9 +41,11 @@ std::map<std::string, std::string> labels_from(const std::string& text) {
   return out;
 }
 
-constexpr const char* kDeviceColumns =
-    "id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, "
-    "desired_sha256, created_at, updated_at";
+// The device columns in the order read_device() reads them. A macro, so that it
+// joins the statements' literals at compile time (Db::prepare caches by address).
+#define HENGE_DEVICE_COLUMNS                                                                               \
+  "id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, desired_sha256, " \
+  "created_at, updated_at"
 
 class SqliteTx final : public WriteTx {
  public:
@@ -55,18 +57,14 @@ class SqliteTx final : public WriteTx {
   }
 
   std::optional<Device> device(std::string_view id) override {
-    auto st = db_.prepare(
-        "SELECT id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, "
-        "desired_sha256, created_at, updated_at FROM devices WHERE id = ?");
+    auto st = db_.prepare("SELECT " HENGE_DEVICE_COLUMNS " FROM devices WHERE id = ?");
     st.bind_all(id);
     if (!st.step()) return std::nullopt;
     return read_device(st);
   }
 
   std::optional<Device> device_by_token_hash(std::string_view hash) override {
-    auto st = db_.prepare(
-        "SELECT id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, "
-        "desired_sha256, created_at, updated_at FROM devices WHERE token_hash = ?");
+    auto st = db_.prepare("SELECT " HENGE_DEVICE_COLUMNS " FROM devices WHERE token_hash = ?");
     st.bind_all(hash);
     if (!st.step()) return std::nullopt;
     return read_device(st);
@@ -74,8 +72,8 @@ class SqliteTx final : public WriteTx {
 
   std::vector<Device> devices(const DeviceQuery& q) override {
     auto st = db_.prepare(
-        "SELECT id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, "
-        "desired_sha256, created_at, updated_at FROM devices d "
+        "SELECT " HENGE_DEVICE_COLUMNS
+        " FROM devices d "
         "WHERE id > ?1 AND (?2 = '' OR schema_name = ?2) "
         "AND (?3 = '' OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = ?3)) "
         "AND (?4 = '' OR EXISTS (SELECT 1 FROM json_each(d.labels) l WHERE l.key = ?4 AND (?5 = '' OR l.value = ?5))) "
@@ -126,16 +124,16 @@ class SqliteTx final : public WriteTx {
   }
 
   std::optional<Group> group(std::string_view name) override {
-    auto st = db_.prepare(
-        "SELECT name, priority, group_values, revision, created_at, updated_at FROM groups WHERE name = ?");
+    auto st =
+        db_.prepare("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups WHERE name = ?");
     st.bind_all(name);
     if (!st.step()) return std::nullopt;
     return read_group(st);
   }
 
   std::vector<Group> groups() override {
-    auto st = db_.prepare(
-        "SELECT name, priority, group_values, revision, created_at, updated_at FROM groups ORDER BY name");
+    auto st =
+        db_.prepare("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups ORDER BY name");
     std::vector<Group> out;
     while (st.step()) out.push_back(read_group(st));
     return out;
@@ -206,9 +204,7 @@ class SqliteTx final : public WriteTx {
   }
 
   void insert_device(const Device& d) override {
-    auto st = db_.prepare(
-        "INSERT INTO devices (id, schema_name, labels, token_hash, device_values, desired_revision, "
-        "desired_config, desired_sha256, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto st = db_.prepare("INSERT INTO devices (" HENGE_DEVICE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?)");
     bind_device(st, d).run();
     write_groups(d);
     if (d.desired.revision != 0) changed.push_back(d.id);
@@ -238,8 +234,7 @@ class SqliteTx final : public WriteTx {
   }
 
   void insert_schema_version(const SchemaVersion& s) override {
-    auto st = db_.prepare(
-        "INSERT INTO schemas (name, version, document, revision, created_at) VALUES (?,?,?,?,?)");
+    auto st = db_.prepare("INSERT INTO schemas (name, version, document, revision, created_at) VALUES (?,?,?,?,?)");
     st.bind_all(s.name, s.version, json::serialize(s.document), s.revision, s.created_at).run();
   }
 
@@ -260,8 +255,8 @@ class SqliteTx final : public WriteTx {
     auto st = db_.prepare(
         "INSERT OR REPLACE INTO history (device_id, revision, at, actor, action, change, config, sha256) "
         "VALUES (?,?,?,?,?,?,?,?)");
-    st.bind_all(h.device, h.revision, h.at, h.actor, h.action, json::serialize(h.change),
-                json::serialize(h.config), h.sha256)
+    st.bind_all(h.device, h.revision, h.at, h.actor, h.action, json::serialize(h.change), json::serialize(h.config),
+                h.sha256)
         .run();
   }
 
@@ -269,13 +264,12 @@ class SqliteTx final : public WriteTx {
     auto st = db_.prepare(
         "INSERT INTO audit (at, actor, action, target, change, request_id, remote, revision) "
         "VALUES (?,?,?,?,?,?,?,?)");
-    st.bind_all(a.at, a.actor, a.action, a.target, json::serialize(a.change), a.request_id, a.remote, a.revision)
-        .run();
+    st.bind_all(a.at, a.actor, a.action, a.target, json::serialize(a.change), a.request_id, a.remote, a.revision).run();
   }
 
   void put_token(const Token& t) override {
-    auto st = db_.prepare(
-        "INSERT OR REPLACE INTO tokens (hash, name, role, created_at, expires_at) VALUES (?,?,?,?,?)");
+    auto st =
+        db_.prepare("INSERT OR REPLACE INTO tokens (hash, name, role, created_at, expires_at) VALUES (?,?,?,?,?)");
     st.bind_all(t.hash, t.name, t.role, t.created_at, t.expires_at).run();
   }
 
@@ -320,18 +314,22 @@ class SqliteTx final : public WriteTx {
   }
 
   static SchemaVersion read_schema(Stmt& st) {
-    return SchemaVersion{st.text(0), st.i64(1), parse_json(st.text(2)), static_cast<Revision>(st.i64(3)),
-                         st.i64(4)};
+    return SchemaVersion{st.text(0), st.i64(1), parse_json(st.text(2)), static_cast<Revision>(st.i64(3)), st.i64(4)};
   }
 
   static Group read_group(Stmt& st) {
-    return Group{st.text(0), st.i64(1), parse_json(st.text(2)), static_cast<Revision>(st.i64(3)), st.i64(4),
-                 st.i64(5)};
+    return Group{st.text(0), st.i64(1), parse_json(st.text(2)), static_cast<Revision>(st.i64(3)), st.i64(4), st.i64(5)};
   }
 
   static HistoryEntry read_history(Stmt& st) {
-    return HistoryEntry{st.text(0), static_cast<Revision>(st.i64(1)), st.i64(2), st.text(3), st.text(4),
-                        parse_json(st.text(5)), parse_json(st.text(6)), st.text(7)};
+    return HistoryEntry{st.text(0),
+                        static_cast<Revision>(st.i64(1)),
+                        st.i64(2),
+                        st.text(3),
+                        st.text(4),
+                        parse_json(st.text(5)),
+                        parse_json(st.text(6)),
+                        st.text(7)};
   }
 
   Db& db_;
@@ -407,8 +405,8 @@ class SqliteStore final : public Store {
     auto st = writer_->prepare("PRAGMA user_version");
     const auto version = st.step() ? st.i64(0) : 0;
     if (version > static_cast<std::int64_t>(kMigrationCount)) {
-      throw SqliteError(SQLITE_MISMATCH, "the database was written by a newer henge (schema version " +
-                                             std::to_string(version) + ")");
+      throw SqliteError(SQLITE_MISMATCH,
+                        "the database was written by a newer henge (schema version " + std::to_string(version) + ")");
     }
     for (auto v = static_cast<std::size_t>(version); v < kMigrationCount; ++v) {
       writer_->exec("BEGIN IMMEDIATE");

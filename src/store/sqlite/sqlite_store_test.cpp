@@ -38,11 +38,13 @@ TEST(SqliteStore, DataSurvivesReopen) {
   ASSERT_TRUE(store.ok());
   Revision rev = 0;
   std::optional<Group> g;
-  ASSERT_TRUE((*store)->read([&](ReadTx& tx) {
-    rev = tx.revision();
-    g = tx.group("g");
-    return Status{};
-  }).ok());
+  ASSERT_TRUE((*store)
+                  ->read([&](ReadTx& tx) {
+                    rev = tx.revision();
+                    g = tx.group("g");
+                    return Status{};
+                  })
+                  .ok());
   EXPECT_EQ(rev, 1u);
   ASSERT_TRUE(g.has_value());
   EXPECT_EQ(g->priority, 3);
