@@ -8,8 +8,12 @@ import { Henged, waitFor } from './harness.mjs';
 const DEVICES = 8;
 const ACKED_BEFORE_KILL = 150;
 
-test('every acknowledged write survives kill -9', async () => {
+test('every acknowledged write survives kill -9', async (t) => {
   const h = await new Henged().start();
+  t.after(async () => {
+    await h.kill9();  // a no-op once it is dead
+    h.cleanup();
+  });
   const ids = [];
   for (let i = 0; i < DEVICES; i++) {
     const id = `dur-${i}`;
@@ -59,7 +63,5 @@ test('every acknowledged write survives kill -9', async () => {
     assert.ok(next.json.revision > maxAcked, `revision ${next.json.revision} after ${maxAcked}`);
   } finally {
     assert.equal((await again.stop()).code, 0);
-    again.cleanup();
-    h.cleanup();
   }
 });

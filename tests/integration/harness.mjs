@@ -23,7 +23,7 @@ export async function waitFor(predicate, ms = 10000, what = 'condition') {
     const v = await predicate();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -54,14 +54,23 @@ export class Henged {
     this.proc.stderr.on('data', (d) => (this.stderr += d));
     let early = null;
     this.exited.then((e) => (early = e));
-    const address = await waitFor(
-      () => {
-        if (early) throw new Error(`henged exited early (${JSON.stringify(early)}): ${this.stderr}`);
-        return /listening address=(\S+)/.exec(this.stderr)?.[1];
-      },
-      20000,
-      'henged to listen',
-    );
+    let address;
+    try {
+      address = await waitFor(
+        () => {
+          if (early) throw new Error(`henged exited early (${JSON.stringify(early)}): ${this.stderr}`);
+          // The text log says `listening address=…`, the JSON log "address":"…".
+          const m = /listening address=(\S+)/.exec(this.stderr) ??
+            /"msg":"listening","address":"([^"]+)"/.exec(this.stderr);
+          return m?.[1];
+        },
+        20000,
+        'henged to listen',
+      );
+    } catch (e) {
+      this.proc.kill('SIGKILL');  // a henged left running would keep the test file alive
+      throw e;
+    }
     this.address = address;
     this.url = `http://${address}`;
     return this;
@@ -75,7 +84,7 @@ export class Henged {
   }
 
   async kill9() {
-    this.proc.kill('SIGKILL');
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
     return this.exited;
   }
 

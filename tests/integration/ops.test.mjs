@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { Henged, tempDir } from './harness.mjs';
+import { Henged, tempDir, waitFor } from './harness.mjs';
 import { sharedHenged } from './shared_server.mjs';
 
 const box = sharedHenged();
@@ -84,14 +84,8 @@ test('a first start without an admin token generates one, shows it once and keep
   }
 });
 
-async function waitForToken(h) {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const m = /admin token \(shown once\): (\S+)/.exec(h.stdout);
-    if (m) return m[1];
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error('no admin token printed');
+function waitForToken(h) {
+  return waitFor(() => /admin token \(shown once\): (\S+)/.exec(h.stdout)?.[1], 5000, 'the admin token');
 }
 
 test('the memory store serves the API too', async () => {
@@ -112,4 +106,25 @@ test('henged refuses bad settings with a one-line error and exit 1', async () =>
   await assert.rejects(bad.start(), /exited early.*"code":1.*--listen/s);
   h.cleanup();
   bad.cleanup();
+});
+
+test('--log-format json writes one JSON object per line, with request ids and no tokens', async () => {
+  const h = await new Henged({ store: 'memory', args: ['--log-format', 'json'] }).start();
+  let dev;
+  try {
+    dev = await h.post('/v1/devices', { id: 'log-1' }, { headers: { 'x-request-id': 'log-trace-1' } });
+    assert.equal(dev.status, 201);
+  } finally {
+    assert.equal((await h.stop()).code, 0);
+  }
+  const lines = h.stderr.trim().split('\n').map((l) => JSON.parse(l));
+  const entry = lines.find((l) => l.request_id === 'log-trace-1');
+  assert.ok(entry, 'the request is logged with its id');
+  assert.equal(entry.msg, 'request');
+  assert.equal(entry.status, '201');
+  assert.equal(entry.path, '/v1/devices');
+  assert.ok(lines.every((l) => l.time && l.level && l.msg));
+  assert.ok(!h.stderr.includes(h.adminToken), 'the admin token is never logged');
+  assert.ok(!h.stderr.includes(dev.json.token), 'a device token is never logged');
+  h.cleanup();
 });
