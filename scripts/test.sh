@@ -9,6 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" --test
 cd "$root"
 jobs=$(nproc)
+# Let ccache share results between checkouts in different folders.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 
 cmake --preset clang >/dev/null
 cmake --build --preset clang
