@@ -38,11 +38,9 @@ HandlerResult list_audit(Ctx& ctx) {
       return make_error(Errc::invalid, "unknown query parameter '" + k + "'");
     }
   }
-  std::vector<core::AuditEntry> entries;
-  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> core::Status {
-    entries = tx.audit(q);
-    return {};
-  }));
+  auto found = read_value(ctx, [&](store::ReadTx& tx) { return tx.audit(q); });
+  if (!found) return std::move(found).error();
+  auto& entries = *found;
   std::string next;
   if (entries.size() > *limit) {
     entries.resize(*limit);

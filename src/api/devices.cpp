@@ -141,11 +141,9 @@ HandlerResult list_devices(Ctx& ctx) {
       return make_error(Errc::invalid, "unknown query parameter '" + k + "'");
     }
   }
-  std::vector<core::Device> devices;
-  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
-    devices = tx.devices(q);
-    return {};
-  }));
+  auto found = read_value(ctx, [&](store::ReadTx& tx) { return tx.devices(q); });
+  if (!found) return std::move(found).error();
+  auto& devices = *found;
   std::string next;
   if (devices.size() > *limit) {
     devices.resize(*limit);
@@ -158,13 +156,10 @@ HandlerResult list_devices(Ctx& ctx) {
 
 core::Result<core::Device> read_device(Ctx& ctx) {
   HENGE_TRY(core::check_name("device id", ctx.params[0]));
-  std::optional<core::Device> d;
-  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
-    d = tx.device(ctx.params[0]);
-    return {};
-  }));
-  if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
-  return std::move(*d);
+  auto d = read_value(ctx, [&](store::ReadTx& tx) { return tx.device(ctx.params[0]); });
+  if (!d) return std::move(d).error();
+  if (!*d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
+  return std::move(**d);
 }
 
 HandlerResult get_device(Ctx& ctx) {

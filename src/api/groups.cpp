@@ -86,13 +86,10 @@ HandlerResult put_group(Ctx& ctx) {
 
 core::Result<core::Group> read_group(Ctx& ctx) {
   HENGE_TRY(core::check_name("group name", ctx.params[0]));
-  std::optional<core::Group> g;
-  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
-    g = tx.group(ctx.params[0]);
-    return {};
-  }));
-  if (!g) return make_error(Errc::not_found, "no group " + ctx.params[0]);
-  return std::move(*g);
+  auto g = read_value(ctx, [&](store::ReadTx& tx) { return tx.group(ctx.params[0]); });
+  if (!g) return std::move(g).error();
+  if (!*g) return make_error(Errc::not_found, "no group " + ctx.params[0]);
+  return std::move(**g);
 }
 
 HandlerResult get_group(Ctx& ctx) {
@@ -102,13 +99,10 @@ HandlerResult get_group(Ctx& ctx) {
 }
 
 HandlerResult list_groups(Ctx& ctx) {
-  std::vector<core::Group> all;
-  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
-    all = tx.groups();
-    return {};
-  }));
+  auto all = read_value(ctx, [](store::ReadTx& tx) { return tx.groups(); });
+  if (!all) return std::move(all).error();
   json::array items;
-  for (const auto& g : all) items.push_back(render_group(g));
+  for (const auto& g : *all) items.push_back(render_group(g));
   return json_response(200, render_page(std::move(items), ""));
 }
 

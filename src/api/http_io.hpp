@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include "api/context.hpp"
 
@@ -36,6 +37,18 @@ core::Status check_if_match(const Ctx& ctx, core::Revision current);
 
 /// `?dry_run=true`.
 bool is_dry_run(const Ctx& ctx);
+
+/// What `fn(tx)` returns, read in a transaction of its own.
+template <class Fn>
+auto read_value(const Ctx& ctx, Fn&& fn) -> core::Result<std::invoke_result_t<Fn, store::ReadTx&>> {
+  std::invoke_result_t<Fn, store::ReadTx&> out{};
+  auto status = ctx.svc.store.read([&](store::ReadTx& tx) -> core::Status {
+    out = fn(tx);
+    return {};
+  });
+  if (!status) return std::move(status).error();
+  return out;
+}
 
 /// A record for the audit log of this request.
 core::AuditEntry audit_entry(const Ctx& ctx, std::string action, std::string target, boost::json::value change,

@@ -77,11 +77,9 @@ HandlerResult get_schema(Ctx& ctx) {
       return make_error(Errc::invalid, "version must be a positive integer");
     }
   }
-  std::optional<core::SchemaVersion> s;
-  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
-    s = tx.schema(name, version);
-    return {};
-  }));
+  auto found = read_value(ctx, [&](store::ReadTx& tx) { return tx.schema(name, version); });
+  if (!found) return std::move(found).error();
+  const auto& s = *found;
   if (!s) {
     return make_error(Errc::not_found,
                       "no schema " + name + (version != 0 ? " version " + std::to_string(version) : std::string{}));
@@ -92,11 +90,9 @@ HandlerResult get_schema(Ctx& ctx) {
 HandlerResult list_versions(Ctx& ctx) {
   const std::string& name = ctx.params[0];
   HENGE_TRY(core::check_name("schema name", name));
-  std::vector<core::SchemaVersion> versions;
-  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
-    versions = tx.schema_versions(name);
-    return {};
-  }));
+  auto found = read_value(ctx, [&](store::ReadTx& tx) { return tx.schema_versions(name); });
+  if (!found) return std::move(found).error();
+  const auto& versions = *found;
   if (versions.empty()) return make_error(Errc::not_found, "no schema " + name);
   json::array items;
   for (const auto& v : versions) items.push_back(render_schema(v, false));
@@ -104,13 +100,10 @@ HandlerResult list_versions(Ctx& ctx) {
 }
 
 HandlerResult list_schemas(Ctx& ctx) {
-  std::vector<core::SchemaVersion> all;
-  HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
-    all = tx.schemas();
-    return {};
-  }));
+  auto all = read_value(ctx, [](store::ReadTx& tx) { return tx.schemas(); });
+  if (!all) return std::move(all).error();
   json::array items;
-  for (const auto& v : all) items.push_back(render_schema(v, false));
+  for (const auto& v : *all) items.push_back(render_schema(v, false));
   return json_response(200, render_page(std::move(items), ""));
 }
 
