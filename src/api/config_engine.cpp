@@ -93,6 +93,8 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
     if (change.config_changed) {
       device.desired.config = std::move(view->effective.config);
       device.desired.sha256 = std::move(sha);
+      device.desired.schema =
+          view->schema_name.empty() ? "" : view->schema_name + "@" + std::to_string(view->schema_version);
     }
     change.device = std::move(device);
     out.push_back(std::move(change));

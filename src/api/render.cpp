@@ -20,15 +20,15 @@ json::object render_device(const core::Device& d) {
   o["groups"] = std::move(groups);
   o["desired_revision"] = d.desired.revision;
   o["desired_sha256"] = d.desired.sha256;
-  // Device state: devices cannot connect yet, so every device reads as never
-  // connected; the push channel fills these in.
-  o["status"] = "never_connected";
-  o["connected"] = false;
-  o["last_seen"] = nullptr;
-  o["applied_revision"] = nullptr;
-  o["applied_at"] = nullptr;
-  o["error"] = nullptr;
-  o["reported"] = nullptr;
+  const auto& s = d.state;
+  auto time_or_null = [](core::TimeMs t) { return t == 0 ? json::value(nullptr) : json::value(format_time(t)); };
+  o["status"] = core::sync_status(d);
+  o["connected"] = s.connected;
+  o["last_seen"] = time_or_null(s.last_seen);
+  o["applied_revision"] = s.applied_revision == 0 ? json::value(nullptr) : json::value(s.applied_revision);
+  o["applied_at"] = time_or_null(s.applied_at);
+  o["error"] = s.error.empty() ? json::value(nullptr) : json::value(s.error);
+  o["reported"] = s.reported;
   o["created_at"] = format_time(d.created_at);
   o["updated_at"] = format_time(d.updated_at);
   return o;

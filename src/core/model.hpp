@@ -19,6 +19,20 @@ struct Desired {
   Revision revision = 0;
   boost::json::value config = boost::json::object{};
   std::string sha256;  ///< of the serialized config
+  std::string schema;  ///< "name@version" it was validated against, or empty
+};
+
+/// What the control plane knows of a device's side: its connection and what it
+/// last applied. Kept apart from the device's config so each changes on its own.
+struct DeviceState {
+  bool connected = false;
+  std::uint64_t stream_epoch = 0;  ///< increases with each stream; a close only counts for its own
+  TimeMs last_seen = 0;            ///< 0 = never
+  Revision applied_revision = 0;   ///< last revision the device acknowledged as applied
+  TimeMs applied_at = 0;
+  Revision rejected_revision = 0;  ///< last revision the device rejected
+  std::string error;               ///< the reason it gave
+  boost::json::value reported;     ///< what it last reported about itself (null = nothing)
 };
 
 struct Device {
@@ -29,9 +43,15 @@ struct Device {
   std::string token_hash;                             ///< SHA-256 hex of the device token
   boost::json::value values = boost::json::object{};  ///< the device layer (a merge patch)
   Desired desired;
+  DeviceState state;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
 };
+
+/// never_connected · in_sync · pending · failed, derived so it is never stale:
+/// in sync when the applied revision is the desired one, failed when the desired one
+/// was rejected, never connected when the device has not been heard from at all.
+const char* sync_status(const Device& d) noexcept;
 
 struct Group {
   std::string name;

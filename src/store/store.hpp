@@ -27,7 +27,9 @@ struct DeviceQuery {
   std::string group;
   std::string label_key;
   std::string label_value;  ///< with label_key: the value it must have
-  std::string after_id;     ///< continue after this id (exclusive)
+  std::string status;       ///< never_connected · in_sync · pending · failed (see core::sync_status)
+  std::optional<bool> connected;
+  std::string after_id;  ///< continue after this id (exclusive)
   std::size_t limit = 100;
 };
 
@@ -40,11 +42,18 @@ struct AuditQuery {
   std::size_t limit = 100;
 };
 
-/// What one committed write changed: the revision it took and the devices whose
-/// desired config moved to it. Delivered to the change listener after commit.
+/// One device's new desired config.
+struct DesiredChange {
+  std::string device;
+  core::Desired desired;
+};
+
+/// What one committed write changed: the revision it took and the new desired
+/// config of every device it moved, ordered by device id. Delivered to the change
+/// listener after commit.
 struct ChangeEvent {
   Revision revision = 0;
-  std::vector<std::string> devices;
+  std::vector<DesiredChange> changes;
 };
 
 /// Reads at one consistent snapshot.
@@ -96,9 +105,14 @@ class WriteTx : public ReadTx {
 
   /// Adds a device; the caller has checked that the id is free.
   virtual void insert_device(const core::Device& d) = 0;
-  /// Replaces every field of an existing device. When `d.desired.revision` differs
-  /// from the stored one, the device is named in this commit's ChangeEvent.
+  /// Replaces every field of an existing device but its state. When
+  /// `d.desired.revision` differs from the stored one, the device is named in this
+  /// commit's ChangeEvent.
   virtual void update_device(const core::Device& d) = 0;
+  /// Replaces only the state of an existing device.
+  virtual void update_device_state(std::string_view id, const core::DeviceState& s) = 0;
+  /// Marks every device disconnected (at start, when no stream can be open).
+  virtual void reset_connections() = 0;
   /// Removes a device and its history.
   virtual void delete_device(std::string_view id) = 0;
 

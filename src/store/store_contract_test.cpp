@@ -129,7 +129,7 @@ TEST_P(StoreContract, FailedWriteChangesNothing) {
 TEST_P(StoreContract, DeviceRoundTripsEveryField) {
   Device d = make_device("pi-1", {"a", "b"});
   d.values = json::parse(R"({"led":{"on":true}})");
-  d.desired = Desired{7, json::parse(R"({"led":{"on":true},"x":1})"), "abc"};
+  d.desired = Desired{7, json::parse(R"({"led":{"on":true},"x":1})"), "abc", "pi@2"};
   write_ok([&](WriteTx& tx) {
     tx.insert_device(d);
     return Status{};
@@ -144,6 +144,10 @@ TEST_P(StoreContract, DeviceRoundTripsEveryField) {
   EXPECT_EQ(got->desired.revision, 7u);
   EXPECT_EQ(got->desired.config, d.desired.config);
   EXPECT_EQ(got->desired.sha256, "abc");
+  EXPECT_EQ(got->desired.schema, "pi@2");
+  EXPECT_FALSE(got->state.connected);
+  EXPECT_EQ(got->state.last_seen, 0);
+  EXPECT_TRUE(got->state.reported.is_null());
   auto by_token = read<std::optional<Device>>([](ReadTx& tx) { return tx.device_by_token_hash("hash-pi-1"); });
   ASSERT_TRUE(by_token.has_value());
   EXPECT_EQ(by_token->id, "pi-1");
@@ -336,9 +340,120 @@ TEST_P(StoreContract, ChangeListenerNamesDevicesWhoseDesiredMoved) {
   });
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].revision, 1u);
-  EXPECT_EQ(events[0].devices, std::vector<std::string>{"a"});
+  ASSERT_EQ(events[0].changes.size(), 1u);
+  EXPECT_EQ(events[0].changes[0].device, "a");
+  EXPECT_EQ(events[0].changes[0].desired.revision, 1u);
   EXPECT_EQ(events[1].revision, 2u);
-  EXPECT_EQ(events[1].devices, std::vector<std::string>{"b"});
+  ASSERT_EQ(events[1].changes.size(), 1u);
+  EXPECT_EQ(events[1].changes[0].device, "b");
+}
+
+TEST_P(StoreContract, ChangeEventCarriesTheLastDesiredOfEachDeviceInIdOrder) {
+  std::vector<ChangeEvent> events;
+  store_->set_change_listener([&](const ChangeEvent& e) { events.push_back(e); });
+  write_ok([&](WriteTx& tx) {
+    const auto rev = tx.take_revision();
+    for (const char* id : {"b", "a"}) {
+      auto d = make_device(id);
+      d.desired = Desired{rev, json::parse(R"({"v":1})"), "s1", ""};
+      tx.insert_device(d);
+    }
+    auto b = *tx.device("b");
+    b.desired.config = json::parse(R"({"v":2})");
+    b.desired.sha256 = "s2";
+    b.desired.revision = rev + 1;  // a different revision than stored, so it is noted again
+    tx.update_device(b);
+    return Status{};
+  });
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events[0].changes.size(), 2u);
+  EXPECT_EQ(events[0].changes[0].device, "a");
+  EXPECT_EQ(events[0].changes[1].device, "b");
+  EXPECT_EQ(events[0].changes[1].desired.sha256, "s2");
+}
+
+TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {
+  write_ok([&](WriteTx& tx) {
+    tx.insert_device(make_device("d"));
+    return Status{};
+  });
+  DeviceState s;
+  s.connected = true;
+  s.stream_epoch = 3;
+  s.last_seen = 500;
+  s.applied_revision = 7;
+  s.applied_at = 501;
+  s.rejected_revision = 6;
+  s.error = "bad file";
+  s.reported = json::parse(R"({"uptime":5})");
+  write_ok([&](WriteTx& tx) {
+    tx.update_device_state("d", s);
+    return Status{};
+  });
+  write_ok([&](WriteTx& tx) {
+    auto d = *tx.device("d");
+    d.state = DeviceState{};  // update_device leaves the state alone
+    d.labels = {{"x", "y"}};
+    tx.update_device(d);
+    return Status{};
+  });
+  auto got = read<std::optional<Device>>([](ReadTx& tx) { return tx.device("d"); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(got->state.connected);
+  EXPECT_EQ(got->state.stream_epoch, 3u);
+  EXPECT_EQ(got->state.last_seen, 500);
+  EXPECT_EQ(got->state.applied_revision, 7u);
+  EXPECT_EQ(got->state.applied_at, 501);
+  EXPECT_EQ(got->state.rejected_revision, 6u);
+  EXPECT_EQ(got->state.error, "bad file");
+  EXPECT_EQ(got->state.reported, json::parse(R"({"uptime":5})"));
+  EXPECT_EQ(got->labels.at("x"), "y");
+  write_ok([](WriteTx& tx) {
+    tx.reset_connections();
+    return Status{};
+  });
+  EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.device("d")->state.connected; }));
+}
+
+TEST_P(StoreContract, DeviceListFiltersBySyncStatusAndConnection) {
+  write_ok([&](WriteTx& tx) {
+    for (const char* id : {"never", "synced", "pending", "failed"}) {
+      auto d = make_device(id);
+      d.desired.revision = 5;
+      tx.insert_device(d);
+    }
+    DeviceState synced;
+    synced.connected = true;
+    synced.last_seen = 1;
+    synced.applied_revision = 5;
+    tx.update_device_state("synced", synced);
+    DeviceState pending;
+    pending.last_seen = 1;
+    pending.applied_revision = 4;
+    tx.update_device_state("pending", pending);
+    DeviceState failed;
+    failed.last_seen = 1;
+    failed.rejected_revision = 5;
+    tx.update_device_state("failed", failed);
+    return Status{};
+  });
+  auto ids = [&](DeviceQuery q) {
+    return read<std::vector<std::string>>([&](ReadTx& tx) {
+      std::vector<std::string> out;
+      for (const auto& d : tx.devices(q)) {
+        out.push_back(d.id);
+        EXPECT_TRUE(q.status.empty() || q.status == sync_status(d));
+      }
+      return out;
+    });
+  };
+  for (const char* status : {"never_connected", "in_sync", "pending", "failed"}) {
+    const auto got = ids(query([&](DeviceQuery& q) { q.status = status; }));
+    ASSERT_EQ(got.size(), 1u) << status;
+  }
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.status = "in_sync"; })), std::vector<std::string>{"synced"});
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.connected = true; })), std::vector<std::string>{"synced"});
+  EXPECT_EQ(ids(query([](DeviceQuery& q) { q.connected = false; })).size(), 3u);
 }
 
 TEST_P(StoreContract, ConcurrentWritersTakeDistinctRevisions) {

@@ -1,5 +1,7 @@
 #include "store/memory/memory_store.hpp"
 
+#include "store/change_event.hpp"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -47,6 +49,8 @@ class MemoryTx final : public WriteTx {
       const auto& d = it->second;
       if (!q.schema.empty() && d.schema != q.schema) continue;
       if (!q.group.empty() && !std::binary_search(d.groups.begin(), d.groups.end(), q.group)) continue;
+      if (!q.status.empty() && q.status != sync_status(d)) continue;
+      if (q.connected && *q.connected != d.state.connected) continue;
       if (!q.label_key.empty()) {
         auto l = d.labels.find(q.label_key);
         if (l == d.labels.end() || (!q.label_value.empty() && l->second != q.label_value)) continue;
@@ -136,7 +140,15 @@ class MemoryTx final : public WriteTx {
   void update_device(const Device& d) override {
     auto& slot = s_.devices[d.id];
     note_desired(d, slot.desired.revision);
+    const auto state = std::move(slot.state);
     slot = d;
+    slot.state = state;
+  }
+  void update_device_state(std::string_view id, const DeviceState& state) override {
+    if (auto it = s_.devices.find(id); it != s_.devices.end()) it->second.state = state;
+  }
+  void reset_connections() override {
+    for (auto& [id, d] : s_.devices) d.state.connected = false;
   }
   void delete_device(std::string_view id) override {
     if (auto it = s_.devices.find(id); it != s_.devices.end()) s_.devices.erase(it);
@@ -157,11 +169,11 @@ class MemoryTx final : public WriteTx {
     s_.tokens[t.hash] = t;
   }
 
-  std::vector<std::string> changed;
+  std::vector<DesiredChange> changed;
 
  private:
   void note_desired(const Device& d, Revision before) {
-    if (d.desired.revision != before && d.desired.revision != 0) changed.push_back(d.id);
+    if (d.desired.revision != before && d.desired.revision != 0) changed.push_back({d.id, d.desired});
   }
   State& s_;
   Revision committed_;
@@ -182,11 +194,7 @@ class MemoryStore final : public Store {
     auto status = fn(tx);
     if (!status.ok()) return status;
     state_ = std::move(draft);
-    if (listener_ && !tx.changed.empty()) {
-      std::sort(tx.changed.begin(), tx.changed.end());
-      tx.changed.erase(std::unique(tx.changed.begin(), tx.changed.end()), tx.changed.end());
-      listener_(ChangeEvent{state_.revision, std::move(tx.changed)});
-    }
+    if (listener_ && !tx.changed.empty()) listener_(make_change_event(state_.revision, std::move(tx.changed)));
     return {};
   }
 

@@ -87,6 +87,19 @@ CREATE TABLE tokens (
   expires_at INTEGER NOT NULL
 ) STRICT;
 )sql",
+    // 2: device state (connection, acknowledgements, reports) and the schema version
+    // a desired config was validated against.
+    R"sql(
+ALTER TABLE devices ADD COLUMN desired_schema TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN connected INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN stream_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN applied_revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN applied_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN rejected_revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN state_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN reported TEXT NOT NULL DEFAULT 'null';
+)sql",
 };
 
 }  // namespace henge::store::sqlite

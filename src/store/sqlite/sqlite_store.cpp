@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "store/change_event.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
 
@@ -45,7 +46,15 @@ std::map<std::string, std::string> labels_from(const std::string& text) {
 // joins the statements' literals at compile time (Db::prepare caches by address).
 #define HENGE_DEVICE_COLUMNS                                                                               \
   "id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, desired_sha256, " \
-  "created_at, updated_at"
+  "created_at, updated_at, desired_schema"
+#define HENGE_STATE_COLUMNS                                                                            \
+  "connected, stream_epoch, last_seen, applied_revision, applied_at, rejected_revision, state_error, " \
+  "reported"
+// core::sync_status() in SQL, for the status filter.
+#define HENGE_SYNC_STATUS                                                                   \
+  "CASE WHEN applied_revision != 0 AND applied_revision = desired_revision THEN 'in_sync' " \
+  "WHEN rejected_revision != 0 AND rejected_revision = desired_revision THEN 'failed' "     \
+  "WHEN last_seen = 0 AND applied_revision = 0 THEN 'never_connected' ELSE 'pending' END"
 
 class SqliteTx final : public WriteTx {
  public:
@@ -57,14 +66,14 @@ class SqliteTx final : public WriteTx {
   }
 
   std::optional<Device> device(std::string_view id) override {
-    auto st = db_.prepare("SELECT " HENGE_DEVICE_COLUMNS " FROM devices WHERE id = ?");
+    auto st = db_.prepare("SELECT " HENGE_DEVICE_COLUMNS ", " HENGE_STATE_COLUMNS " FROM devices WHERE id = ?");
     st.bind_all(id);
     if (!st.step()) return std::nullopt;
     return read_device(st);
   }
 
   std::optional<Device> device_by_token_hash(std::string_view hash) override {
-    auto st = db_.prepare("SELECT " HENGE_DEVICE_COLUMNS " FROM devices WHERE token_hash = ?");
+    auto st = db_.prepare("SELECT " HENGE_DEVICE_COLUMNS ", " HENGE_STATE_COLUMNS " FROM devices WHERE token_hash = ?");
     st.bind_all(hash);
     if (!st.step()) return std::nullopt;
     return read_device(st);
@@ -72,13 +81,17 @@ class SqliteTx final : public WriteTx {
 
   std::vector<Device> devices(const DeviceQuery& q) override {
     auto st = db_.prepare(
-        "SELECT " HENGE_DEVICE_COLUMNS
+        "SELECT " HENGE_DEVICE_COLUMNS ", " HENGE_STATE_COLUMNS
         " FROM devices d "
         "WHERE id > ?1 AND (?2 = '' OR schema_name = ?2) "
         "AND (?3 = '' OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = ?3)) "
         "AND (?4 = '' OR EXISTS (SELECT 1 FROM json_each(d.labels) l WHERE l.key = ?4 AND (?5 = '' OR l.value = ?5))) "
+        "AND (?7 = '' OR " HENGE_SYNC_STATUS
+        " = ?7) AND (?8 < 0 OR connected = ?8) "
         "ORDER BY id LIMIT ?6");
-    st.bind_all(q.after_id, q.schema, q.group, q.label_key, q.label_value, static_cast<std::int64_t>(q.limit));
+    const int connected = q.connected ? (*q.connected ? 1 : 0) : -1;
+    st.bind_all(q.after_id, q.schema, q.group, q.label_key, q.label_value, static_cast<std::int64_t>(q.limit), q.status,
+                connected);
     std::vector<Device> out;
     while (st.step()) out.push_back(read_device(st));
     return out;
@@ -204,10 +217,10 @@ class SqliteTx final : public WriteTx {
   }
 
   void insert_device(const Device& d) override {
-    auto st = db_.prepare("INSERT INTO devices (" HENGE_DEVICE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?)");
+    auto st = db_.prepare("INSERT INTO devices (" HENGE_DEVICE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     bind_device(st, d).run();
     write_groups(d);
-    if (d.desired.revision != 0) changed.push_back(d.id);
+    if (d.desired.revision != 0) changed.push_back({d.id, d.desired});
   }
 
   void update_device(const Device& d) override {
@@ -219,14 +232,25 @@ class SqliteTx final : public WriteTx {
     }
     auto st = db_.prepare(
         "UPDATE devices SET id = ?1, schema_name = ?2, labels = ?3, token_hash = ?4, device_values = ?5, "
-        "desired_revision = ?6, desired_config = ?7, desired_sha256 = ?8, created_at = ?9, updated_at = ?10 "
-        "WHERE id = ?1");
+        "desired_revision = ?6, desired_config = ?7, desired_sha256 = ?8, created_at = ?9, updated_at = ?10, "
+        "desired_schema = ?11 WHERE id = ?1");
     bind_device(st, d).run();
     auto del = db_.prepare("DELETE FROM device_groups WHERE device_id = ?");
     del.bind_all(d.id).run();
     write_groups(d);
-    if (d.desired.revision != before && d.desired.revision != 0) changed.push_back(d.id);
+    if (d.desired.revision != before && d.desired.revision != 0) changed.push_back({d.id, d.desired});
   }
+
+  void update_device_state(std::string_view id, const DeviceState& s) override {
+    auto st = db_.prepare(
+        "UPDATE devices SET connected = ?2, stream_epoch = ?3, last_seen = ?4, applied_revision = ?5, "
+        "applied_at = ?6, rejected_revision = ?7, state_error = ?8, reported = ?9 WHERE id = ?1");
+    st.bind_all(id, s.connected ? 1 : 0, s.stream_epoch, s.last_seen, s.applied_revision, s.applied_at,
+                s.rejected_revision, s.error, json::serialize(s.reported))
+        .run();
+  }
+
+  void reset_connections() override { db_.exec("UPDATE devices SET connected = 0 WHERE connected != 0"); }
 
   void delete_device(std::string_view id) override {
     auto st = db_.prepare("DELETE FROM devices WHERE id = ?");
@@ -273,7 +297,7 @@ class SqliteTx final : public WriteTx {
     st.bind_all(t.hash, t.name, t.role, t.created_at, t.expires_at).run();
   }
 
-  std::vector<std::string> changed;
+  std::vector<DesiredChange> changed;
 
  private:
   static std::vector<std::string> column_strings(Stmt& st) {
@@ -285,7 +309,7 @@ class SqliteTx final : public WriteTx {
   Stmt& bind_device(Stmt& st, const Device& d) {
     return st.bind_all(d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values),
                        d.desired.revision, json::serialize(d.desired.config), d.desired.sha256, d.created_at,
-                       d.updated_at);
+                       d.updated_at, d.desired.schema);
   }
 
   void write_groups(const Device& d) {
@@ -307,6 +331,15 @@ class SqliteTx final : public WriteTx {
     d.desired.sha256 = st.text(7);
     d.created_at = st.i64(8);
     d.updated_at = st.i64(9);
+    d.desired.schema = st.text(10);
+    d.state.connected = st.i64(11) != 0;
+    d.state.stream_epoch = static_cast<std::uint64_t>(st.i64(12));
+    d.state.last_seen = st.i64(13);
+    d.state.applied_revision = static_cast<Revision>(st.i64(14));
+    d.state.applied_at = st.i64(15);
+    d.state.rejected_revision = static_cast<Revision>(st.i64(16));
+    d.state.error = st.text(17);
+    d.state.reported = parse_json(st.text(18));
     auto g = db_.prepare("SELECT group_name FROM device_groups WHERE device_id = ? ORDER BY group_name");
     g.bind_all(d.id);
     d.groups = column_strings(g);
@@ -386,7 +419,7 @@ class SqliteStore final : public Store {
         return status;
       }
       writer_->exec("COMMIT");
-      if (listener_ && !tx.changed.empty()) listener_(ChangeEvent{tx.take_revision(), std::move(tx.changed)});
+      if (listener_ && !tx.changed.empty()) listener_(make_change_event(tx.take_revision(), std::move(tx.changed)));
       return {};
     } catch (const SqliteError& e) {
       rollback(*writer_);
