@@ -2,6 +2,9 @@
 // The HTTP request and response as handlers see them: plain data with no trace of
 // sockets or of Beast, so handlers compile fast and test without a network.
 
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,12 +30,23 @@ struct Request {
   }
 };
 
+class EventQueue;
+
+/// A server-sent-event stream a handler opens instead of answering with a body. The
+/// session writes the queue's frames until it closes or the client goes away.
+struct StreamBody {
+  std::shared_ptr<EventQueue> queue;
+  std::chrono::milliseconds keepalive{15000};  ///< a ": keepalive" comment when idle this long
+  std::function<void()> on_close;              ///< runs on a worker thread after the stream ends
+};
+
 struct Response {
   int status = 200;
   std::string content_type;  ///< empty when there is no body
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  bool close = false;  ///< close the connection after this response
+  bool close = false;                  ///< close the connection after this response
+  std::shared_ptr<StreamBody> stream;  ///< when set: a text/event-stream, not a body
 };
 
 }  // namespace henge::server

@@ -4,11 +4,13 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <thread>
 
 #include "core/crypto.hpp"
+#include "server/event_queue.hpp"
 #include "server/log.hpp"
 #include "server/problem.hpp"
 
@@ -23,6 +25,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kWriteTimeout = 30s;
+constexpr auto kDrainMargin = 2s;
 constexpr auto kRetryAfterFdExhaustion = 100ms;
 
 core::Result<tcp::endpoint> parse_listen(const std::string& listen) {
@@ -112,6 +115,7 @@ struct Server::Impl {
   asio::signal_set signals;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> open_streams{0};
   std::atomic<bool> stopping{false};
 
   Response safe_handle(Request&& req) noexcept {
@@ -153,6 +157,65 @@ struct Server::Impl {
     auto res = to_beast(std::move(r), 11, false);
     stream.expires_after(kWriteTimeout);
     co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+  }
+
+  // Serves a text/event-stream until the queue closes, the client goes away, or a
+  // write stalls for three keepalive periods (a client that stopped reading).
+  asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamBody& body, unsigned version) {
+    using namespace asio::experimental::awaitable_operators;
+    static constexpr std::string_view kHeader =
+        "HTTP/1.1 200 OK\r\nServer: henge\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
+    static const auto kKeepalive = std::make_shared<const std::string>(": keepalive\n\n");
+    (void)version;
+    auto ex = co_await asio::this_coro::executor;
+    auto wake = std::make_shared<asio::steady_timer>(ex);
+    body.queue->set_notify([wake = std::weak_ptr(wake), ex] {
+      asio::post(ex, [wake] {
+        if (auto t = wake.lock()) t->cancel();
+      });
+    });
+    const auto write_timeout = std::max<std::chrono::steady_clock::duration>(body.keepalive * 3, 5s);
+    stream.expires_after(write_timeout);
+    auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(kHeader), asio::as_tuple(asio::use_awaitable));
+    bool alive = !hec;
+    std::array<char, 512> scratch{};
+    while (alive) {
+      auto batch = body.queue->take();
+      for (const auto& frame : batch.frames) {
+        stream.expires_after(write_timeout);
+        auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*frame), asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+          alive = false;
+          break;
+        }
+      }
+      if (!alive || batch.closed) break;
+      if (body.queue->ready()) continue;
+      // Nothing to write: wait for a frame, the keepalive period, or the client. The
+      // check above and this wait start in one turn of the strand, so a notify's
+      // cancel, posted to the same strand, cannot slip in between and be lost.
+      wake->expires_after(body.keepalive);
+      stream.expires_never();
+      auto which = co_await (wake->async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                             stream.socket().async_wait(tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable)));
+      if (which.index() == 1) {
+        // Readable: a stream's client sends nothing, so this is its close (or junk).
+        boost::system::error_code ec;
+        const auto n = stream.socket().read_some(asio::buffer(scratch), ec);
+        if (ec || n == 0) alive = false;
+        continue;
+      }
+      const auto [ec] = std::get<0>(which);
+      if (!ec && !body.queue->ready()) {
+        stream.expires_after(write_timeout);
+        auto [kec, kn] =
+            co_await asio::async_write(stream, asio::buffer(*kKeepalive), asio::as_tuple(asio::use_awaitable));
+        alive = !kec;
+      }
+    }
+    body.queue->set_notify(nullptr);
+    if (body.on_close) asio::post(workers, std::move(body.on_close));
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
@@ -219,6 +282,12 @@ struct Server::Impl {
       in_flight.fetch_add(1);
       Response resp = co_await async_handle(to_request(std::move(message), remote), asio::use_awaitable);
       in_flight.fetch_sub(1);
+      if (resp.stream) {
+        open_streams.fetch_add(1);
+        co_await serve_stream(stream, *resp.stream, version);
+        open_streams.fetch_sub(1);
+        break;
+      }
       keep_alive = keep_alive && !resp.close && !stopping.load();
       auto res = to_beast(std::move(resp), version, keep_alive);
       stream.expires_after(kWriteTimeout);
@@ -265,12 +334,22 @@ struct Server::Impl {
     }
   }
 
+  // Accepts for a short grace (load balancers may still send a few), then stops
+  // accepting and waits until requests and streams are done — streams close as their
+  // owner sends goaway over the drain period — or the drain period and a margin pass.
   asio::awaitable<void> drain() {
-    const auto deadline = std::chrono::steady_clock::now() + opt.drain_timeout;
     asio::steady_timer timer(ioc);
-    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(opt.accept_grace);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    const auto deadline = std::chrono::steady_clock::now() + opt.drain_timeout + kDrainMargin;
+    while ((in_flight.load() > 0 || open_streams.load() > 0) && std::chrono::steady_clock::now() < deadline) {
       timer.expires_after(20ms);
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (open_streams.load() > 0) {
+      log::warn("drain period over; closing the remaining streams", {{"streams", std::to_string(open_streams.load())}});
     }
     ioc.stop();
   }
@@ -279,7 +358,6 @@ struct Server::Impl {
     if (stopping.exchange(true)) return;
     asio::post(ioc, [this] {
       boost::system::error_code ignored;
-      acceptor.close(ignored);
       signals.cancel(ignored);
       asio::co_spawn(ioc, drain(), asio::detached);
     });

@@ -24,7 +24,8 @@ struct ServerOptions {
   std::chrono::seconds body_timeout{30};
   std::chrono::seconds idle_timeout{60};  ///< between requests on a keep-alive connection
   std::size_t max_connections = 10000;
-  std::chrono::seconds drain_timeout{10};  ///< how long stop() waits for in-flight requests
+  std::chrono::milliseconds drain_timeout{10000};  ///< how long stop() waits for requests and streams
+  std::chrono::milliseconds accept_grace{1000};    ///< how long stop() still accepts connections
 };
 
 /// Runs on a worker thread; must not throw (what escapes becomes a 500).
@@ -40,9 +41,12 @@ class Server final {
   /// Binds the listening socket. Returns the bound address ("127.0.0.1:41234").
   core::Result<std::string> bind();
   /// Serves until SIGINT/SIGTERM or stop(), then drains; returns when every thread
-  /// has finished. `on_signal` runs first when a signal arrives.
+  /// has finished. `on_signal` runs first when a signal arrives (it should start
+  /// closing streams over the drain period).
   void run(std::function<void()> on_signal = {});
-  /// Stops accepting, lets in-flight requests finish (bounded), then stops. Any thread.
+  /// Accepts for `accept_grace`, then stops accepting, waits for in-flight requests
+  /// and open streams to end (at most the drain period and a margin), then stops.
+  /// Any thread.
   void stop();
 
  private:

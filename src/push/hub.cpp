@@ -1,0 +1,148 @@
+#include "push/hub.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "push/frames.hpp"
+#include "server/log.hpp"
+
+namespace henge::push {
+
+namespace {
+// A device stream carries only configs and a final goaway, so other events never queue.
+constexpr std::size_t kMaxQueuedEvents = 4;
+
+server::Frame shared_frame(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+}  // namespace
+
+Hub::Hub(std::chrono::milliseconds retry) : retry_(retry), dispatcher_([this] { dispatch_loop(); }) {}
+
+Hub::~Hub() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  dispatcher_.join();
+  if (drainer_.joinable()) drainer_.join();
+}
+
+Hub::Shard& Hub::shard(const std::string& device) {
+  return shards_[std::hash<std::string>{}(device) % kShards];
+}
+
+std::shared_ptr<server::EventQueue> Hub::attach(const std::string& device) {
+  auto queue = std::make_shared<server::EventQueue>(retry_preamble(retry_.count()), kMaxQueuedEvents,
+                                                    shared_frame(goaway_frame("overflow")));
+  if (draining_) {
+    queue->close(shared_frame(goaway_frame("shutdown")));
+    return queue;
+  }
+  std::shared_ptr<server::EventQueue> previous;
+  {
+    auto& s = shard(device);
+    std::lock_guard lock(s.mu);
+    auto& slot = s.streams[device];
+    previous = std::exchange(slot, queue);
+  }
+  if (previous) previous->close(shared_frame(goaway_frame("replaced")));
+  return queue;
+}
+
+bool Hub::detach(const std::string& device, const server::EventQueue* queue) {
+  auto& s = shard(device);
+  std::lock_guard lock(s.mu);
+  auto it = s.streams.find(device);
+  if (it == s.streams.end() || it->second.get() != queue) return false;
+  s.streams.erase(it);
+  return true;
+}
+
+void Hub::close(const std::string& device, std::string_view reason) {
+  std::shared_ptr<server::EventQueue> queue;
+  {
+    auto& s = shard(device);
+    std::lock_guard lock(s.mu);
+    if (auto it = s.streams.find(device); it != s.streams.end()) queue = it->second;
+  }
+  if (queue) queue->close(shared_frame(goaway_frame(reason)));
+}
+
+void Hub::publish(store::ChangeEvent event) {
+  {
+    std::lock_guard lock(mu_);
+    pending_.push_back(std::move(event));
+  }
+  cv_.notify_one();
+}
+
+void Hub::set_after_dispatch(std::function<void(const store::ChangeEvent&)> fn) {
+  std::lock_guard lock(mu_);
+  after_dispatch_ = std::move(fn);
+}
+
+void Hub::dispatch_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (stopping_) return;
+    auto event = std::move(pending_.front());
+    pending_.pop_front();
+    auto after = after_dispatch_;
+    lock.unlock();
+    dispatch(event);
+    if (after) after(event);
+    lock.lock();
+  }
+}
+
+void Hub::dispatch(const store::ChangeEvent& event) {
+  for (const auto& change : event.changes) {
+    std::shared_ptr<server::EventQueue> queue;
+    {
+      auto& s = shard(change.device);
+      std::lock_guard lock(s.mu);
+      if (auto it = s.streams.find(change.device); it != s.streams.end()) queue = it->second;
+    }
+    // Serialized once per device revision, and only for a device that listens.
+    if (queue) queue->push_config(change.desired.revision, shared_frame(config_frame(change.desired)));
+  }
+}
+
+void Hub::drain(std::chrono::milliseconds period) {
+  if (draining_.exchange(true)) return;
+  std::vector<std::shared_ptr<server::EventQueue>> all;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    for (auto& [device, queue] : s.streams) all.push_back(queue);
+  }
+  server::log::info("draining streams",
+                    {{"streams", std::to_string(all.size())}, {"period_ms", std::to_string(period.count())}});
+  drainer_ = std::thread([all = std::move(all), period]() mutable {
+    // Spread the goaways so the fleet does not reconnect to the next replica at once:
+    // stream i goes at a random moment within its own slice of the period.
+    std::mt19937_64 rng(std::random_device{}());
+    std::shuffle(all.begin(), all.end(), rng);
+    const auto start = std::chrono::steady_clock::now();
+    const auto slice = all.empty() ? period : period / static_cast<long>(all.size());
+    const auto frame = shared_frame(goaway_frame("shutdown"));
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      std::uniform_int_distribution<long long> jitter(0, std::max<long long>(0, slice.count() - 1));
+      std::this_thread::sleep_until(start + slice * static_cast<long>(i) + std::chrono::milliseconds(jitter(rng)));
+      all[i]->close(frame);
+    }
+  });
+}
+
+std::size_t Hub::streams() const {
+  std::size_t n = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    n += s.streams.size();
+  }
+  return n;
+}
+
+}  // namespace henge::push

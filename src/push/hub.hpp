@@ -1,0 +1,77 @@
+#pragma once
+// The hub: which device holds which stream, and the path from a committed change to
+// those streams. The store's change listener hands each ChangeEvent to publish(),
+// which only queues it; the hub's dispatcher thread serializes each device's frame
+// once and offers it to that device's stream. A slow or stalled device holds at most
+// one waiting config frame (server::EventQueue), so it never delays the writer, the
+// dispatcher or any other device.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "server/event_queue.hpp"
+#include "store/store.hpp"
+
+namespace henge::push {
+
+class Hub final {
+ public:
+  /// `retry` is what streams tell clients to wait before reconnecting.
+  explicit Hub(std::chrono::milliseconds retry = std::chrono::milliseconds(2000));
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  /// A new stream for `device`. A stream the device already had gets goaway
+  /// `replaced` and is closed.
+  std::shared_ptr<server::EventQueue> attach(const std::string& device);
+  /// Forgets `queue` if it is still `device`'s stream; true when it was.
+  bool detach(const std::string& device, const server::EventQueue* queue);
+  /// Closes `device`'s stream, if any, with goaway `reason`.
+  void close(const std::string& device, std::string_view reason);
+
+  /// Queues a committed change for dispatch. Cheap; any thread.
+  void publish(store::ChangeEvent event);
+  /// Called on the dispatcher thread after each event went out (for the fleet feed).
+  void set_after_dispatch(std::function<void(const store::ChangeEvent&)> fn);
+
+  /// Sends goaway `shutdown` to every stream, spread evenly with jitter over
+  /// `period`, on a thread of its own. Streams attached later are closed at once.
+  void drain(std::chrono::milliseconds period);
+
+  /// Streams currently attached.
+  [[nodiscard]] std::size_t streams() const;
+
+ private:
+  static constexpr std::size_t kShards = 16;
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, std::shared_ptr<server::EventQueue>> streams;
+  };
+  Shard& shard(const std::string& device);
+  void dispatch_loop();
+  void dispatch(const store::ChangeEvent& event);
+
+  std::chrono::milliseconds retry_;
+  std::array<Shard, kShards> shards_;
+  std::atomic<bool> draining_{false};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<store::ChangeEvent> pending_;
+  bool stopping_ = false;
+  std::function<void(const store::ChangeEvent&)> after_dispatch_;
+  std::thread dispatcher_;
+  std::thread drainer_;
+};
+
+}  // namespace henge::push

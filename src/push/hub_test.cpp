@@ -1,0 +1,143 @@
+#include "push/hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <condition_variable>
+
+#include "push/fleet_events.hpp"
+#include "push/frames.hpp"
+
+namespace henge::push {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Waits (with a deadline) until the queue has something, then takes it.
+server::EventQueue::Batch next(server::EventQueue& q) {
+  std::mutex mu;
+  std::condition_variable cv;
+  q.set_notify([&] {
+    std::lock_guard lock(mu);
+    cv.notify_all();
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, 5s, [&] { return q.ready(); });
+  }
+  q.set_notify(nullptr);
+  return q.take();
+}
+
+store::ChangeEvent change(core::Revision rev, std::vector<std::string> devices) {
+  store::ChangeEvent e{rev, {}};
+  for (auto& d : devices) {
+    e.changes.push_back({d, core::Desired{rev, boost::json::object{{"n", rev}}, "sha-" + std::to_string(rev), "s@1"}});
+  }
+  return e;
+}
+
+TEST(Hub, NewStreamStartsWithRetry) {
+  Hub hub(1500ms);
+  auto q = hub.attach("a");
+  auto b = q->take();
+  ASSERT_EQ(b.frames.size(), 1u);
+  EXPECT_EQ(*b.frames[0], "retry: 1500\n\n");
+}
+
+TEST(Hub, PublishReachesOnlyTheDevicesThatChanged) {
+  Hub hub;
+  auto a = hub.attach("a");
+  auto b = hub.attach("b");
+  (void)a->take();
+  (void)b->take();
+  hub.publish(change(3, {"a", "c"}));
+  auto got = next(*a);
+  ASSERT_EQ(got.frames.size(), 1u);
+  EXPECT_EQ(*got.frames[0], config_frame(core::Desired{3, boost::json::object{{"n", 3}}, "sha-3", "s@1"}));
+  hub.publish(change(4, {"b"}));
+  EXPECT_EQ(next(*b).frames.size(), 1u);
+  EXPECT_FALSE(a->ready()) << "a did not change at revision 4";
+}
+
+TEST(Hub, ASecondStreamReplacesTheFirst) {
+  Hub hub;
+  auto first = hub.attach("a");
+  (void)first->take();
+  auto second = hub.attach("a");
+  auto b = first->take();
+  ASSERT_TRUE(b.closed);
+  EXPECT_EQ(*b.frames.back(), goaway_frame("replaced"));
+  EXPECT_FALSE(hub.detach("a", first.get())) << "the first is no longer the device's stream";
+  EXPECT_EQ(hub.streams(), 1u);
+  EXPECT_TRUE(hub.detach("a", second.get()));
+  EXPECT_EQ(hub.streams(), 0u);
+}
+
+TEST(Hub, CloseSendsGoawayWithTheReason) {
+  Hub hub;
+  auto q = hub.attach("a");
+  (void)q->take();
+  hub.close("a", "deleted");
+  auto b = q->take();
+  ASSERT_TRUE(b.closed);
+  EXPECT_EQ(*b.frames.back(), goaway_frame("deleted"));
+  hub.close("nobody", "deleted");  // no stream: nothing happens
+}
+
+TEST(Hub, AfterDispatchSeesEveryEventInOrder) {
+  Hub hub;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<core::Revision> seen;
+  hub.set_after_dispatch([&](const store::ChangeEvent& e) {
+    std::lock_guard lock(mu);
+    seen.push_back(e.revision);
+    cv.notify_all();
+  });
+  for (core::Revision r = 1; r <= 50; ++r) hub.publish(change(r, {"x"}));
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return seen.size() == 50; }));
+  for (core::Revision r = 1; r <= 50; ++r) EXPECT_EQ(seen[r - 1], r);
+}
+
+TEST(Hub, DrainClosesEveryStreamWithinThePeriodAndRefusesNewOnes) {
+  Hub hub;
+  std::vector<std::shared_ptr<server::EventQueue>> queues;
+  for (int i = 0; i < 20; ++i) queues.push_back(hub.attach("d" + std::to_string(i)));
+  const auto start = std::chrono::steady_clock::now();
+  hub.drain(200ms);
+  for (auto& q : queues) {
+    auto b = next(*q);
+    while (!b.closed) b = next(*q);
+    EXPECT_EQ(*b.frames.back(), goaway_frame("shutdown"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  auto late = hub.attach("late");
+  EXPECT_TRUE(late->is_closed());
+}
+
+TEST(FleetEvents, SubscribersGetNewEventsAndResumeAfterAnId) {
+  FleetEvents fleet(3);
+  auto live = fleet.subscribe(std::nullopt);
+  (void)live->take();  // the retry preamble
+  fleet.emit("device_connected", {{"device", "a"}});
+  fleet.emit("ack", {{"device", "a"}});
+  auto b = live->take();
+  ASSERT_EQ(b.frames.size(), 2u);
+  EXPECT_NE(b.frames[0]->find("event: device_connected\nid: "), std::string::npos);
+  const auto id_pos = b.frames[0]->find("id: ") + 4;
+  const auto first_id = std::stoull(b.frames[0]->substr(id_pos));
+  fleet.emit("report", {{"device", "a"}});
+  auto resumed = fleet.subscribe(first_id);
+  auto r = resumed->take();
+  ASSERT_EQ(r.frames.size(), 3u);  // preamble, then the two after first_id
+  EXPECT_NE(r.frames[1]->find("event: ack"), std::string::npos);
+  EXPECT_NE(r.frames[2]->find("event: report"), std::string::npos);
+  fleet.close_all("shutdown");
+  EXPECT_TRUE(live->take().closed);
+  EXPECT_TRUE(fleet.subscribe(std::nullopt)->is_closed());
+}
+
+}  // namespace
+}  // namespace henge::push

@@ -1,0 +1,66 @@
+#pragma once
+// What a server-sent-event stream has yet to write, filled from any thread and
+// drained by the connection's session. No Asio here: handlers and the hub fill it.
+//
+// Bounded by construction: configs are level-triggered, so at most one config frame
+// waits (a newer revision replaces it, an older or equal one is dropped), and other
+// events wait in a queue of at most `max_events`; past that the stream is closed
+// with `overflow_frame`, and the client resumes from its last event id.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace henge::server {
+
+using Frame = std::shared_ptr<const std::string>;
+
+class EventQueue final {
+ public:
+  /// `preamble` is written before anything else (e.g. "retry: 2000\n\n").
+  EventQueue(std::string preamble, std::size_t max_events, Frame overflow_frame);
+
+  /// Queues a config frame for `revision` unless this stream already has one as new.
+  void push_config(std::uint64_t revision, Frame frame);
+  /// Queues any other frame; closes the stream with the overflow frame when full.
+  void push(Frame frame);
+  /// Queues `last` (may be null) and then closes. Later pushes are ignored.
+  void close(Frame last);
+
+  /// What the session writes next, in order; `closed` once close() was taken.
+  struct Batch {
+    std::vector<Frame> frames;
+    bool closed = false;
+  };
+  Batch take();
+  /// True when take() would return something.
+  [[nodiscard]] bool ready() const;
+  [[nodiscard]] bool is_closed() const;
+
+  /// Called after something is queued, from the thread that queued it. The session
+  /// sets it while it serves the stream and clears it when it ends.
+  void set_notify(std::function<void()> notify);
+
+ private:
+  void notify_locked(std::unique_lock<std::mutex>& lock);
+
+  mutable std::mutex mu_;
+  std::string preamble_;
+  bool preamble_sent_ = false;
+  std::size_t max_events_;
+  Frame overflow_frame_;
+  std::uint64_t config_revision_ = 0;  ///< newest revision queued or sent
+  Frame config_;                       ///< waiting config frame, if any
+  std::deque<Frame> events_;
+  bool closing_ = false;
+  bool closed_taken_ = false;
+  Frame last_;
+  std::function<void()> notify_;
+};
+
+}  // namespace henge::server
