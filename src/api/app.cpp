@@ -47,32 +47,42 @@ std::string bearer_token(const server::Request& req) {
   return token;
 }
 
-core::Result<Actor> authenticate(Services& svc, const server::Request& req, core::TimeMs now) {
+// Who is calling: an operator token on the admin API, a device token on the device
+// API. Each kind of token is refused (403) where it does not belong.
+core::Result<Actor> authenticate(Services& svc, const server::Request& req, core::TimeMs now, bool device_route) {
   const std::string token = bearer_token(req);
-  if (token.empty()) return make_error(Errc::unauthorized, "an admin token is required: Authorization: Bearer <token>");
+  if (token.empty()) return make_error(Errc::unauthorized, "a token is required: Authorization: Bearer <token>");
   const std::string hash = core::sha256_hex(token);
-  std::optional<core::Token> found;
-  bool is_device = false;
+  std::optional<core::Token> op;
+  std::optional<std::string> device;
   HENGE_TRY(svc.store.read([&](store::ReadTx& tx) -> core::Status {
-    found = tx.token_by_hash(hash);
-    if (!found) is_device = tx.device_by_token_hash(hash).has_value();
+    op = tx.token_by_hash(hash);
+    if (!op) {
+      if (auto d = tx.device_by_token_hash(hash)) device = d->id;
+    }
     return {};
   }));
-  if (is_device) return make_error(Errc::forbidden, "a device token cannot use the admin API");
-  // The lookup is by hash, so the comparison an attacker could time is of hashes
-  // of their own input; compare once more in constant time all the same.
-  if (!found || !core::constant_time_equal(found->hash, hash)) {
-    return make_error(Errc::unauthorized, "unknown token");
+  // The lookups are by hash, so a timing difference could only reveal hashes of the
+  // caller's own input; compare once more in constant time all the same.
+  if (op && !core::constant_time_equal(op->hash, hash)) op.reset();
+  if (op && op->expires_at != 0 && op->expires_at <= now) return make_error(Errc::unauthorized, "token expired");
+  if (device_route) {
+    if (device) return Actor{*device, "device"};
+    if (op) return make_error(Errc::forbidden, "an operator token cannot use the device API");
+  } else {
+    if (op) return Actor{op->name, op->role};
+    if (device) return make_error(Errc::forbidden, "a device token cannot use the admin API");
   }
-  if (found->expires_at != 0 && found->expires_at <= now) return make_error(Errc::unauthorized, "token expired");
-  return Actor{found->name, found->role};
+  return make_error(Errc::unauthorized, "unknown token");
 }
 
 }  // namespace
 
-App::App(store::Store& store, ApiOptions options, std::function<core::TimeMs()> now)
-    : svc_{store, schemas_, options, std::move(now)} {
-  for (auto list : {device_routes(), config_routes(), schema_routes(), group_routes(), audit_routes()}) {
+App::App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptions options,
+         std::function<core::TimeMs()> now)
+    : svc_{store, schemas_, hub, fleet, options, std::move(now)} {
+  for (auto list : {device_routes(), config_routes(), schema_routes(), group_routes(), audit_routes(),
+                    device_api_routes(), event_routes()}) {
     routes_.insert(routes_.end(), list.begin(), list.end());
   }
   for (const auto& r : routes_) router_.add(r.method, r.pattern, &r);
@@ -127,7 +137,7 @@ server::Response App::handle(server::Request&& req) {
     const auto* route = static_cast<const Route*>(match.handler);
 
     const core::TimeMs now = svc_.now();
-    auto who = authenticate(svc_, req, now);
+    auto who = authenticate(svc_, req, now, route->access == Access::device);
     if (!who) return server::problem(who.error(), request_id);
     actor = who->name;
     if (route->access == Access::write && who->role == "viewer") {

@@ -14,7 +14,8 @@ namespace henge::api {
 
 class App final {
  public:
-  App(store::Store& store, ApiOptions options, std::function<core::TimeMs()> now);
+  App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptions options,
+      std::function<core::TimeMs()> now);
 
   /// Answers one request. Blocks on the store: call it on a worker thread.
   server::Response handle(server::Request&& req);

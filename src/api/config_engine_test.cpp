@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 
 #include "api/http_io.hpp"
+#include "push/fleet_events.hpp"
+#include "push/hub.hpp"
 #include "store/memory/memory_store.hpp"
 
 namespace henge::api {
@@ -19,7 +21,8 @@ using core::Status;
 
 class ConfigEngine : public ::testing::Test {
  protected:
-  ConfigEngine() : store_(store::make_memory_store()), svc_{*store_, cache_, ApiOptions{}, [] { return 1000; }} {}
+  ConfigEngine()
+      : store_(store::make_memory_store()), svc_{*store_, cache_, hub_, fleet_, ApiOptions{}, [] { return 1000; }} {}
 
   Ctx ctx() { return Ctx{svc_, req_, {}, {}, "req-1", Actor{"tester", "admin"}, 1000}; }
 
@@ -65,6 +68,8 @@ class ConfigEngine : public ::testing::Test {
 
   std::unique_ptr<store::Store> store_;
   SchemaCache cache_;
+  push::Hub hub_;
+  push::FleetEvents fleet_;
   Services svc_;
   server::Request req_;
 };

@@ -4,6 +4,7 @@
 // place (app.cpp).
 
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -15,24 +16,33 @@
 #include "server/http_types.hpp"
 #include "store/store.hpp"
 
+namespace henge::push {
+class Hub;
+class FleetEvents;
+}  // namespace henge::push
+
 namespace henge::api {
 
 struct ApiOptions {
-  std::size_t config_limit = 256 << 10;  ///< largest effective config, serialized
-  std::size_t max_page = 1000;           ///< largest `limit` a list accepts
+  std::size_t config_limit = 256 << 10;        ///< largest effective config, serialized
+  std::size_t max_page = 1000;                 ///< largest `limit` a list accepts
+  std::size_t report_limit = 64 << 10;         ///< largest `reported` document
+  std::chrono::milliseconds keepalive{15000};  ///< idle time before a stream's keepalive comment
 };
 
 /// Long-lived things handlers share. Thread-safe.
 struct Services {
   store::Store& store;
   SchemaCache& schemas;
+  push::Hub& hub;
+  push::FleetEvents& fleet;
   ApiOptions options;
   std::function<core::TimeMs()> now;
 };
 
 struct Actor {
-  std::string name;  ///< the token's name; the audit log's actor
-  std::string role;  ///< admin · operator · viewer
+  std::string name;  ///< the token's name (the audit log's actor), or the device's id
+  std::string role;  ///< admin · operator · viewer · device
 };
 
 struct Ctx {
@@ -56,8 +66,8 @@ struct Ctx {
 using HandlerResult = core::Result<server::Response>;
 using HandlerFn = HandlerResult (*)(Ctx&);
 
-/// Who may call a route.
-enum class Access { anyone, read, write };
+/// Who may call a route: an operator token that may read or write, or a device token.
+enum class Access { read, write, device };
 
 struct Route {
   const char* method;

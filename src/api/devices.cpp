@@ -9,6 +9,7 @@
 #include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/names.hpp"
+#include "push/hub.hpp"
 
 namespace henge::api {
 namespace {
@@ -136,8 +137,19 @@ HandlerResult list_devices(Ctx& ctx) {
     if (eq != std::string::npos) q.label_value = v->substr(eq + 1);
     if (q.label_key.empty()) return make_error(Errc::invalid, "label must be key or key=value");
   }
+  if (const auto* v = ctx.query_param("status")) {
+    if (*v != "never_connected" && *v != "in_sync" && *v != "pending" && *v != "failed") {
+      return make_error(Errc::invalid, "status must be never_connected, in_sync, pending or failed");
+    }
+    q.status = *v;
+  }
+  if (const auto* v = ctx.query_param("connected")) {
+    if (*v != "true" && *v != "false") return make_error(Errc::invalid, "connected must be true or false");
+    q.connected = *v == "true";
+  }
   for (const auto& [k, v] : ctx.query) {
-    if (k != "schema" && k != "group" && k != "label" && k != "limit" && k != "cursor") {
+    if (k != "schema" && k != "group" && k != "label" && k != "status" && k != "connected" && k != "limit" &&
+        k != "cursor") {
       return make_error(Errc::invalid, "unknown query parameter '" + k + "'");
     }
   }
@@ -209,6 +221,7 @@ HandlerResult delete_device(Ctx& ctx) {
     tx.append_audit(audit_entry(ctx, "device.delete", "device/" + ctx.params[0], nullptr, 0));
     return {};
   }));
+  ctx.svc.hub.close(ctx.params[0], "deleted");
   return no_content();
 }
 
@@ -224,6 +237,7 @@ HandlerResult rotate_token(Ctx& ctx) {
     tx.append_audit(audit_entry(ctx, "device.token.rotate", "device/" + d->id, nullptr, 0));
     return {};
   }));
+  ctx.svc.hub.close(ctx.params[0], "token_rotated");
   return json_response(200, json::object{{"id", ctx.params[0]}, {"token", token}});
 }
 

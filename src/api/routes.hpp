@@ -12,5 +12,7 @@ std::vector<Route> config_routes();
 std::vector<Route> schema_routes();
 std::vector<Route> group_routes();
 std::vector<Route> audit_routes();
+std::vector<Route> device_api_routes();
+std::vector<Route> event_routes();
 
 }  // namespace henge::api

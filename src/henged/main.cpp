@@ -9,6 +9,8 @@
 #include <iostream>
 
 #include "api/app.hpp"
+#include "push/fleet_events.hpp"
+#include "push/hub.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
 #include "store/memory/memory_store.hpp"
@@ -31,7 +33,8 @@ struct Settings {
   std::size_t body_limit = 1 << 20;
   std::size_t config_limit = 256 << 10;
   std::size_t max_connections = 10000;
-  unsigned drain_seconds = 10;
+  double drain_seconds = 10;
+  double keepalive_seconds = 15;
 };
 
 int fail(const std::string& message) {
@@ -94,8 +97,14 @@ int main(int argc, char** argv) {
   cli.add_option("--max-connections", s.max_connections, "Open connections beyond which new ones are closed")
       ->envname("HENGE_MAX_CONNECTIONS")
       ->capture_default_str();
-  cli.add_option("--drain", s.drain_seconds, "Seconds to let in-flight requests finish on SIGTERM")
+  cli.add_option("--drain", s.drain_seconds,
+                 "Seconds over which SIGTERM sends goaway to the device streams and lets requests finish")
       ->envname("HENGE_DRAIN")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  cli.add_option("--keepalive", s.keepalive_seconds, "Seconds of silence after which a stream gets a keepalive")
+      ->envname("HENGE_KEEPALIVE")
+      ->check(CLI::Range(0.05, 3600.0))
       ->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
 
@@ -127,9 +136,27 @@ int main(int argc, char** argv) {
     }
   }
 
+  // No stream survives a restart; a device that had one is not connected now.
+  if (auto reset = store->write([](store::WriteTx& tx) -> core::Status {
+        tx.reset_connections();
+        return {};
+      });
+      !reset) {
+    return fail("cannot reset connection state: " + reset.error().message);
+  }
+
+  const auto millis = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+  };
+  push::Hub hub;
+  push::FleetEvents fleet;
+  store->set_change_listener([&hub](const store::ChangeEvent& e) { hub.publish(e); });
+  hub.set_after_dispatch([&fleet](const store::ChangeEvent& e) { fleet.config_changed(e); });
+
   api::ApiOptions api_options;
   api_options.config_limit = s.config_limit;
-  api::App app(*store, api_options, api::system_now);
+  api_options.keepalive = millis(s.keepalive_seconds);
+  api::App app(*store, hub, fleet, api_options, api::system_now);
 
   server::ServerOptions opts;
   opts.listen = s.listen;
@@ -137,11 +164,17 @@ int main(int argc, char** argv) {
   opts.worker_threads = s.worker_threads;
   opts.body_limit = s.body_limit;
   opts.max_connections = s.max_connections;
-  opts.drain_timeout = std::chrono::seconds(s.drain_seconds);
+  opts.drain_timeout = millis(s.drain_seconds);
+  opts.accept_grace = std::min(std::chrono::milliseconds(1000), millis(s.drain_seconds) / 10);
   server::Server server(opts, [&app](server::Request&& req) { return app.handle(std::move(req)); });
   auto bound = server.bind();
   if (!bound) return fail(bound.error().message);
   server::log::info("listening", {{"address", *bound}, {"store", s.store}, {"data_dir", s.data_dir}});
-  server.run([&app] { app.set_draining(true); });
+  const auto drain = millis(s.drain_seconds);
+  server.run([&] {
+    app.set_draining(true);
+    fleet.close_all("shutdown");
+    hub.drain(drain);
+  });
   return 0;
 }
