@@ -28,7 +28,8 @@ export async function waitFor(predicate, ms = 10000, what = 'condition') {
 }
 
 export class Henged {
-  constructor({ dataDir, store = 'sqlite', adminToken = ADMIN, args = [], env = {} } = {}) {
+  constructor({ dataDir, store = 'sqlite', adminToken = ADMIN, args = [], env = {}, listen } = {}) {
+    this.listen = listen;
     this.ownsDir = !dataDir;
     this.dataDir = dataDir ?? tempDir();
     this.store = store;
@@ -41,7 +42,9 @@ export class Henged {
 
   // Starts the process and resolves once it logs the address it listens on.
   async start() {
-    const args = ['--listen', '127.0.0.1:0', '--data-dir', this.dataDir, '--store', this.store, ...this.args];
+    // A short drain keeps each test's shutdown quick; tests of draining set their own.
+    const args = ['--listen', this.listen ?? '127.0.0.1:0', '--data-dir', this.dataDir, '--store', this.store,
+      ...(this.args.includes('--drain') ? [] : ['--drain', '0.5']), ...this.args];
     if (this.adminToken) args.push('--admin-token', this.adminToken);
     this.stdout = '';
     this.stderr = '';
@@ -170,3 +173,83 @@ export const LED_SCHEMA = {
     interval: { type: 'number' },
   },
 };
+
+// A server-sent-event client over fetch: collects events as they arrive so a test
+// can wait for the one it expects. Frames are parsed per the SSE specification.
+export class SseClient {
+  constructor(url, { token, lastEventId, headers = {} } = {}) {
+    this.url = url;
+    this.events = [];      // {event, id, data, json, at (arrival, ms)}
+    this.comments = [];
+    this.retry = undefined;
+    this.controller = new AbortController();
+    const h = { ...headers, accept: 'text/event-stream' };
+    if (token) h.authorization = `Bearer ${token}`;
+    if (lastEventId !== undefined) h['last-event-id'] = String(lastEventId);
+    this.ready = fetch(url, { headers: h, signal: this.controller.signal }).then((res) => {
+      this.status = res.status;
+      this.contentType = res.headers.get('content-type');
+      if (res.status !== 200) return res.text().then((t) => { this.errorBody = t; this.done = true; });
+      this.ended = this.#pump(res.body.getReader());
+      return undefined;
+    });
+  }
+
+  async #pump(reader) {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, '');
+          this.#frame(block);
+        }
+      }
+    } catch {
+      // aborted or reset: the stream is over either way
+    }
+    this.done = true;
+  }
+
+  #frame(block) {
+    const ev = { event: 'message', data: [], at: Date.now() };
+    let any = false;
+    for (const line of block.split(/\r?\n/)) {
+      if (line.startsWith(':')) {
+        this.comments.push(line.slice(1).trim());
+        continue;
+      }
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'retry') this.retry = Number(value);
+      else if (field === 'event') { ev.event = value; any = true; }
+      else if (field === 'id') { ev.id = value; any = true; }
+      else if (field === 'data') { ev.data.push(value); any = true; }
+    }
+    if (!any) return;
+    ev.data = ev.data.join('\n');
+    try { ev.json = JSON.parse(ev.data); } catch { ev.json = undefined; }
+    this.events.push(ev);
+  }
+
+  // Waits for the n-th (0-based) event matching `pred`, failing after `ms`.
+  async waitFor(pred, ms = 5000, what = 'an event') {
+    await this.ready;
+    return waitFor(() => this.events.find(pred), ms, what);
+  }
+
+  configs() { return this.events.filter((e) => e.event === 'config'); }
+
+  async waitEnded(ms = 5000) {
+    await this.ready;
+    return waitFor(() => this.done, ms, 'the stream to end');
+  }
+
+  close() { this.controller.abort(); }
+}
