@@ -15,20 +15,23 @@ function operations() {
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of ['get', 'put', 'post', 'patch', 'delete']) {
       if (!item[method]) continue;
-      const open = Array.isArray(item[method].security) && item[method].security.length === 0;
-      out.push({ method: method.toUpperCase(), path, open });
+      const security = item[method].security;
+      const open = Array.isArray(security) && security.length === 0;
+      const forDevices = Array.isArray(security) && security.some((s) => 'deviceToken' in s);
+      out.push({ method: method.toUpperCase(), path, open, forDevices });
     }
   }
   return out;
 }
 
-test('every protected operation answers 401 without a valid token and 403 to a device', async () => {
+test('every protected operation answers 401 without a valid token and 403 to the other kind of token', async () => {
   const { h } = box;
   const device = await h.post('/v1/devices', { id: 'auth-probe' });
   assert.equal(device.status, 201);
   const protectedOps = operations().filter((o) => !o.open);
-  assert.equal(protectedOps.length, 25, "every protected operation of the API");
-  for (const { method, path } of protectedOps) {
+  assert.equal(protectedOps.filter((o) => !o.forDevices).length, 26, 'every operator operation of the API');
+  assert.equal(protectedOps.filter((o) => o.forDevices).length, 4, 'every device operation of the API');
+  for (const { method, path, forDevices } of protectedOps) {
     const concrete = path.replace('{pointer}', 'a/b').replace(/\{[^}]+\}/g, 'auth-probe');
     const body = ['PUT', 'POST', 'PATCH'].includes(method) ? {} : undefined;
     for (const token of [null, 'wrong-token']) {
@@ -36,8 +39,9 @@ test('every protected operation answers 401 without a valid token and 403 to a d
       assert.equal(r.status, 401, `${method} ${path} with ${token ?? 'no token'}`);
       assert.equal(r.headers.get('content-type'), 'application/problem+json');
     }
-    const r = await h.req(method, concrete, { token: device.json.token, body });
-    assert.equal(r.status, 403, `${method} ${path} with a device token`);
+    const other = forDevices ? h.adminToken : device.json.token;
+    const r = await h.req(method, concrete, { token: other, body });
+    assert.equal(r.status, 403, `${method} ${path} with a ${forDevices ? 'operator' : 'device'} token`);
   }
 });
 

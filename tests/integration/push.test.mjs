@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { SseClient, waitFor } from './harness.mjs';
 import { sharedHenged, uniqueId } from './shared_server.mjs';
@@ -36,8 +37,12 @@ test('curl -N as the device receives a changed value within 1 s, with its revisi
     await waitFor(() => out.includes(`id: ${rev}\n`), 1000, 'the pushed config within 1 s');
     assert.ok(Date.now() - sent <= 1000);
     const frame = out.slice(out.indexOf(`event: config\nid: ${rev}\n`));
-    const data = JSON.parse(/data: (.*)\n/.exec(frame)[1]);
+    const raw = /data: (.*)\n/.exec(frame)[1];
+    const data = JSON.parse(raw);
     assert.deepEqual(data, { revision: rev, schema: null, sha256: w.json.sha256, config: { led: { on: true } } });
+    // docs/protocol.md: sha256 covers the bytes of the config member as sent.
+    const slice = raw.slice(raw.indexOf('"config":') + '"config":'.length, -1);
+    assert.equal(createHash('sha256').update(slice).digest('hex'), data.sha256);
   } finally {
     curl.kill();
   }
