@@ -1,0 +1,187 @@
+// Push-channel benchmark: a real henged (release build, SQLite with synchronous=FULL)
+// and real device streams on loopback.
+//
+//   1. push latency: admin write sent → the device reads the event, p50/p99/max over
+//      --writes writes to one device, with 1, 1,000 and 10,000 other streams open;
+//   2. fan-out: one group write to every streaming device → the last one reads it
+//      (median and max of --fanouts writes);
+//   3. memory: henged's RSS per idle stream above its baseline.
+//
+// Usage: node bench/push_bench.mjs --henged build/release/src/henged/henged
+//          [--streams 1,1000,10000] [--writes 1000] [--fanouts 5]
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import http from 'node:http';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const HENGED = args.henged ?? 'build/release/src/henged/henged';
+const LEVELS = (args.streams ?? '1,1000,10000').split(',').map(Number);
+const WRITES = Number(args.writes ?? 1000);
+const FANOUTS = Number(args.fanouts ?? 5);
+const ADMIN = 'bench-admin-token';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+function request(port, method, path, body, token = ADMIN) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, agent,
+        headers: { authorization: `Bearer ${token}`, ...(data ? { 'content-type': 'application/json' } : {}) } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode, json: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+
+// A device stream on a raw socket that records when each revision's event arrives.
+class Stream {
+  constructor(port, token, onEvent) {
+    this.buf = '';
+    this.sock = net.connect(port, '127.0.0.1', () => {
+      this.sock.write(`GET /v1/device/stream HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    });
+    this.sock.setEncoding('utf8');
+    this.sock.on('data', (d) => {
+      const now = performance.now();
+      this.buf += d;
+      let i;
+      while ((i = this.buf.indexOf('\n\n')) >= 0) {
+        const block = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 2);
+        const m = /^id: (\d+)$/m.exec(block);
+        if (m) onEvent(Number(m[1]), now);
+      }
+    });
+    this.sock.on('error', () => {});
+  }
+  close() { this.sock.destroy(); }
+}
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (x) => x.toFixed(2);
+
+async function waitUntil(pred, timeoutMs, what) {
+  const deadline = performance.now() + timeoutMs;
+  while (!pred()) {
+    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'henge-bench-'));
+  // A free port, then henged on it (at warn level it logs no address, and logging
+  // each request would be measured too).
+  const port = await new Promise((resolve) => {
+    const probeServer = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = probeServer.address().port;
+      probeServer.close(() => resolve(p));
+    });
+  });
+  const proc = spawn(HENGED, ['--listen', `127.0.0.1:${port}`, '--data-dir', dir, '--admin-token', ADMIN,
+    '--log-level', 'warn', '--drain', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => (log += d));
+  const deadline = performance.now() + 10000;
+  for (;;) {
+    const ok = await request(port, 'GET', '/healthz').then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (performance.now() > deadline) throw new Error(`henged did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+
+  const maxStreams = Math.max(...LEVELS);
+  console.log(`henged pid ${proc.pid} on 127.0.0.1:${port}; registering ${maxStreams} devices…`);
+  await request(port, 'PUT', '/v1/groups/fleet', { priority: 0 });
+  const probe = await request(port, 'POST', '/v1/devices', { id: 'probe' });
+  const tokens = [];
+  for (let i = 0; i < maxStreams; i += 16) {
+    const batch = [];
+    for (let j = i; j < Math.min(maxStreams, i + 16); j++) {
+      batch.push(request(port, 'POST', '/v1/devices', { id: `d${j}`, groups: ['fleet'] }));
+    }
+    for (const r of await Promise.all(batch)) tokens.push(r.json.token);
+  }
+
+  const probeArrivals = new Map();
+  const probeStream = new Stream(port, probe.json.token, (rev, t) => probeArrivals.set(rev, t));
+  await waitUntil(() => probeArrivals.size > 0, 5000, 'probe stream');
+
+  const fleetArrivals = new Map();  // revision → count and last arrival
+  const streams = [];
+  const baseline = rssKiB(proc.pid);
+  const results = [];
+  for (const level of LEVELS) {
+    while (streams.length < level) {
+      const k = streams.length;
+      streams.push(new Stream(port, tokens[k], (rev, t) => {
+        const a = fleetArrivals.get(rev) ?? { count: 0, last: 0 };
+        a.count += 1;
+        a.last = Math.max(a.last, t);
+        fleetArrivals.set(rev, a);
+      }));
+      if (streams.length % 500 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    // Every stream has its initial config once each has connected and read it.
+    const initial = () => [...fleetArrivals.values()].reduce((s, a) => s + a.count, 0);
+    await waitUntil(() => initial() >= streams.length, 120000, `${level} streams to connect`);
+    await new Promise((r) => setTimeout(r, 500));  // let the connect burst settle before measuring
+    const rss = rssKiB(proc.pid);
+
+    const lat = [];
+    for (let i = 0; i < WRITES; i++) {
+      const t0 = performance.now();
+      const r = await request(port, 'PUT', '/v1/devices/probe/config/n', i + level * 10);
+      await waitUntil(() => probeArrivals.has(r.json.revision), 5000, 'probe event');
+      lat.push(probeArrivals.get(r.json.revision) - t0);
+    }
+    lat.sort((a, b) => a - b);
+    const row = { streams: level, p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1), rss_kib: rss,
+      per_stream_bytes: level > 1 ? ((rss - baseline) * 1024) / level : NaN };
+    results.push(row);
+    console.log(`streams=${level} latency p50=${ms(row.p50)} ms p99=${ms(row.p99)} ms max=${ms(row.max)} ms ` +
+      `rss=${rss} KiB (${Number.isNaN(row.per_stream_bytes) ? '-' : row.per_stream_bytes.toFixed(0)} B/stream above ${baseline} KiB)`);
+  }
+
+  const fan = [];
+  for (let i = 0; i < FANOUTS; i++) {
+    const t0 = performance.now();
+    const r = await request(port, 'PUT', '/v1/groups/fleet/config', { wave: i });
+    const rev = r.json.revision;
+    await waitUntil(() => (fleetArrivals.get(rev)?.count ?? 0) >= streams.length, 30000, 'fan-out');
+    fan.push(fleetArrivals.get(rev).last - t0);
+  }
+  fan.sort((a, b) => a - b);
+  console.log(`fan-out to ${streams.length} devices: median=${ms(pct(fan, 50))} ms max=${ms(fan.at(-1))} ms ` +
+    `(${fan.map(ms).join(', ')})`);
+
+  for (const s of streams) s.close();
+  probeStream.close();
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.on('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+  agent.destroy();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
