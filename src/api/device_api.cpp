@@ -47,46 +47,35 @@ HandlerResult stream(Ctx& ctx) {
   auto& svc = ctx.svc;
   const std::string id = ctx.actor.name;
   // Attach before reading the desired config: a change committed in between is then
-  // both read here and pushed by the hub, and the queue keeps one copy of it.
+  // both read here and pushed by the hub, and the queue keeps one copy of it. The
+  // hub records the connection (push::Presence writes it to the store).
   auto queue = svc.hub.attach(id);
-  std::uint64_t epoch = 0;
-  core::Desired desired;
-  auto status = update_state(svc, id, [&](core::Device& d) -> Status {
-    d.state.connected = true;
-    d.state.stream_epoch += 1;
-    d.state.last_seen = ctx.now;
-    epoch = d.state.stream_epoch;
-    desired = d.desired;
-    return {};
+  auto desired = read_value(ctx, [&](store::ReadTx& tx) -> std::optional<core::Desired> {
+    auto d = tx.device(id);
+    if (!d) return std::nullopt;
+    return d->desired;
   });
-  if (!status) {
+  if (!desired || !*desired) {
     svc.hub.detach(id, queue.get());
-    return std::move(status).error();
+    if (!desired) return std::move(desired).error();
+    return make_error(Errc::unauthorized, "this device no longer exists");
   }
+  const auto current = std::move(**desired);
   const auto last = last_event_id(ctx);
-  if (!last || *last != desired.revision) {
-    queue->push_config(desired.revision, std::make_shared<const std::string>(push::config_frame(desired)));
+  if (!last || *last != current.revision) {
+    queue->push_config(current.revision, std::make_shared<const std::string>(push::config_frame(current)));
   }
-  json::object connected{{"device", id}, {"desired_revision", desired.revision}};
+  json::object connected{{"device", id}, {"desired_revision", current.revision}};
   if (last) connected["last_event_id"] = *last;
   svc.fleet.emit("device_connected", std::move(connected));
 
   auto body = std::make_shared<server::StreamBody>();
   body->queue = queue;
   body->keepalive = svc.options.keepalive;
-  body->on_close = [&svc, id, raw = queue.get(), epoch] {
-    svc.hub.detach(id, raw);
-    bool disconnected = false;
-    // Only this stream's own connection is marked closed: a newer stream has a
-    // newer epoch, whichever of the two writes comes first.
-    (void)update_state(svc, id, [&](core::Device& d) -> Status {
-      if (d.state.stream_epoch != epoch) return {};
-      d.state.connected = false;
-      d.state.last_seen = svc.now();
-      disconnected = true;
-      return {};
-    });
-    if (disconnected) svc.fleet.emit("device_disconnected", json::object{{"device", id}});
+  body->on_close = [&svc, id, raw = queue.get()] {
+    // A replaced stream is no longer the device's: only the current one's close
+    // means the device went away.
+    if (svc.hub.detach(id, raw)) svc.fleet.emit("device_disconnected", json::object{{"device", id}});
   };
   server::Response r;
   r.stream = std::move(body);

@@ -26,9 +26,8 @@ struct Desired {
 /// last applied. Kept apart from the device's config so each changes on its own.
 struct DeviceState {
   bool connected = false;
-  std::uint64_t stream_epoch = 0;  ///< increases with each stream; a close only counts for its own
-  TimeMs last_seen = 0;            ///< 0 = never
-  Revision applied_revision = 0;   ///< last revision the device acknowledged as applied
+  TimeMs last_seen = 0;           ///< 0 = never
+  Revision applied_revision = 0;  ///< last revision the device acknowledged as applied
   TimeMs applied_at = 0;
   Revision rejected_revision = 0;  ///< last revision the device rejected
   std::string error;               ///< the reason it gave

@@ -11,6 +11,7 @@
 #include "api/app.hpp"
 #include "push/fleet_events.hpp"
 #include "push/hub.hpp"
+#include "push/presence.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
 #include "store/memory/memory_store.hpp"
@@ -148,7 +149,8 @@ int main(int argc, char** argv) {
   const auto millis = [](double seconds) {
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
   };
-  push::Hub hub;
+  push::Presence presence(*store, api::system_now);
+  push::Hub hub(std::chrono::milliseconds(2000), &presence);
   push::FleetEvents fleet;
   store->set_change_listener([&hub](const store::ChangeEvent& e) { hub.publish(e); });
   hub.set_after_dispatch([&fleet](const store::ChangeEvent& e) { fleet.config_changed(e); });

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "push/frames.hpp"
+#include "push/presence.hpp"
 #include "server/log.hpp"
 
 namespace henge::push {
@@ -17,7 +18,8 @@ server::Frame shared_frame(std::string text) {
 }
 }  // namespace
 
-Hub::Hub(std::chrono::milliseconds retry) : retry_(retry), dispatcher_([this] { dispatch_loop(); }) {}
+Hub::Hub(std::chrono::milliseconds retry, Presence* presence)
+    : retry_(retry), presence_(presence), dispatcher_([this] { dispatch_loop(); }) {}
 
 Hub::~Hub() {
   {
@@ -46,6 +48,8 @@ std::shared_ptr<server::EventQueue> Hub::attach(const std::string& device) {
     std::lock_guard lock(s.mu);
     auto& slot = s.streams[device];
     previous = std::exchange(slot, queue);
+    // Under the shard's lock, so presence sees attaches and detaches in map order.
+    if (presence_ != nullptr) presence_->record(device, true);
   }
   if (previous) previous->close(shared_frame(goaway_frame("replaced")));
   return queue;
@@ -57,6 +61,7 @@ bool Hub::detach(const std::string& device, const server::EventQueue* queue) {
   auto it = s.streams.find(device);
   if (it == s.streams.end() || it->second.get() != queue) return false;
   s.streams.erase(it);
+  if (presence_ != nullptr) presence_->record(device, false);
   return true;
 }
 

@@ -23,10 +23,13 @@
 
 namespace henge::push {
 
+class Presence;
+
 class Hub final {
  public:
-  /// `retry` is what streams tell clients to wait before reconnecting.
-  explicit Hub(std::chrono::milliseconds retry = std::chrono::milliseconds(2000));
+  /// `retry` is what streams tell clients to wait before reconnecting. When
+  /// `presence` is given, every attach and detach is recorded there.
+  explicit Hub(std::chrono::milliseconds retry = std::chrono::milliseconds(2000), Presence* presence = nullptr);
   ~Hub();
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
@@ -62,6 +65,7 @@ class Hub final {
   void dispatch(const store::ChangeEvent& event);
 
   std::chrono::milliseconds retry_;
+  Presence* presence_;
   std::array<Shard, kShards> shards_;
   std::atomic<bool> draining_{false};
 

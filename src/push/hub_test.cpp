@@ -7,6 +7,8 @@
 
 #include "push/fleet_events.hpp"
 #include "push/frames.hpp"
+#include "push/presence.hpp"
+#include "store/memory/memory_store.hpp"
 
 namespace henge::push {
 namespace {
@@ -137,6 +139,51 @@ TEST(FleetEvents, SubscribersGetNewEventsAndResumeAfterAnId) {
   fleet.close_all("shutdown");
   EXPECT_TRUE(live->take().closed);
   EXPECT_TRUE(fleet.subscribe(std::nullopt)->is_closed());
+}
+
+}  // namespace
+}  // namespace henge::push
+
+namespace henge::push {
+namespace {
+
+TEST(Presence, HubAttachAndDetachReachTheStoreInOrder) {
+  auto store = store::make_memory_store();
+  ASSERT_TRUE(store
+                  ->write([](store::WriteTx& tx) -> core::Status {
+                    core::Device d;
+                    d.id = "a";
+                    tx.insert_device(d);
+                    return {};
+                  })
+                  .ok());
+  core::TimeMs clock = 1000;
+  Presence presence(
+      *store, [&] { return clock; }, std::chrono::milliseconds(5));
+  Hub hub(std::chrono::milliseconds(2000), &presence);
+  auto state = [&] {
+    core::DeviceState s;
+    EXPECT_TRUE(store
+                    ->read([&](store::ReadTx& tx) -> core::Status {
+                      s = tx.device("a")->state;
+                      return {};
+                    })
+                    .ok());
+    return s;
+  };
+  auto first = hub.attach("a");
+  auto second = hub.attach("a");
+  EXPECT_FALSE(hub.detach("a", first.get())) << "a replaced stream's close is not a disconnect";
+  presence.flush();
+  EXPECT_TRUE(state().connected);
+  EXPECT_EQ(state().last_seen, 1000);
+  clock = 2000;
+  EXPECT_TRUE(hub.detach("a", second.get()));
+  presence.flush();
+  EXPECT_FALSE(state().connected);
+  EXPECT_EQ(state().last_seen, 2000);
+  hub.attach("ghost");  // a device the store does not have is skipped
+  presence.flush();
 }
 
 }  // namespace

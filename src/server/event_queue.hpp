@@ -8,7 +8,6 @@
 // with `overflow_frame`, and the client resumes from its last event id.
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -56,7 +55,7 @@ class EventQueue final {
   Frame overflow_frame_;
   std::uint64_t config_revision_ = 0;  ///< newest revision queued or sent
   Frame config_;                       ///< waiting config frame, if any
-  std::deque<Frame> events_;
+  std::vector<Frame> events_;          // a vector: an empty deque costs half a KiB per stream
   bool closing_ = false;
   bool closed_taken_ = false;
   Frame last_;

@@ -7,6 +7,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
 #include <thread>
 
 #include "core/crypto.hpp"
@@ -218,6 +219,57 @@ struct Server::Impl {
     if (body.on_close) asio::post(workers, std::move(body.on_close));
   }
 
+  // Reads one request within its limits. nullopt ends the connection: closed, timed
+  // out, or malformed (which has been answered).
+  asio::awaitable<std::optional<http::request<http::string_body>>> read_request(beast::tcp_stream& stream,
+                                                                                beast::flat_buffer& buffer) {
+    std::optional<http::request<http::string_body>> none;
+    if (buffer.size() == 0) {
+      // Idle between requests: the keep-alive timeout applies until a byte arrives.
+      stream.expires_after(opt.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return none;
+      buffer.commit(n);
+    }
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+    parser.body_limit(opt.body_limit);
+    const auto too_large = "request body over the limit of " + std::to_string(opt.body_limit) + " bytes";
+    stream.expires_after(opt.header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (hec == http::error::header_limit) {
+      co_await write_error(stream, core::Errc::header_too_large, "request header too large");
+      co_return none;
+    }
+    if (hec == http::error::body_limit) {  // a Content-Length over the limit
+      co_await write_error(stream, core::Errc::too_large, too_large);
+      co_return none;
+    }
+    if (hec) {
+      if (is_malformed(hec))
+        co_await write_error(stream, core::Errc::invalid, "malformed HTTP request: " + hec.message());
+      co_return none;
+    }
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, 11};
+      stream.expires_after(kWriteTimeout);
+      auto [cec, cn] = co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
+      if (cec) co_return none;
+    }
+    stream.expires_after(opt.body_timeout);
+    auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (bec == http::error::body_limit) {
+      co_await write_error(stream, core::Errc::too_large, too_large);
+      co_return none;
+    }
+    if (bec) {
+      if (is_malformed(bec))
+        co_await write_error(stream, core::Errc::invalid, "malformed HTTP request: " + bec.message());
+      co_return none;
+    }
+    co_return parser.release();
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
     std::string remote;
     {
@@ -229,60 +281,21 @@ struct Server::Impl {
     beast::flat_buffer buffer;
     bool keep_alive = true;
     while (keep_alive && !stopping.load()) {
-      if (buffer.size() == 0) {
-        // Idle between requests: the keep-alive timeout applies until a byte arrives.
-        stream.expires_after(opt.idle_timeout);
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
-        if (ec) break;
-        buffer.commit(n);
-      }
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
-      parser.body_limit(opt.body_limit);
-      stream.expires_after(opt.header_timeout);
-      auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-      if (hec == http::error::header_limit) {
-        co_await write_error(stream, core::Errc::header_too_large, "request header too large");
-        break;
-      }
-      if (hec == http::error::body_limit) {  // a Content-Length over the limit
-        co_await write_error(stream, core::Errc::too_large,
-                             "request body over the limit of " + std::to_string(opt.body_limit) + " bytes");
-        break;
-      }
-      if (hec) {
-        if (is_malformed(hec)) {
-          co_await write_error(stream, core::Errc::invalid, "malformed HTTP request: " + hec.message());
-        }
-        break;
-      }
-      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, 11};
-        stream.expires_after(kWriteTimeout);
-        auto [cec, cn] = co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
-        if (cec) break;
-      }
-      stream.expires_after(opt.body_timeout);
-      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-      if (bec == http::error::body_limit) {
-        co_await write_error(stream, core::Errc::too_large,
-                             "request body over the limit of " + std::to_string(opt.body_limit) + " bytes");
-        break;
-      }
-      if (bec) {
-        if (is_malformed(bec)) {
-          co_await write_error(stream, core::Errc::invalid, "malformed HTTP request: " + bec.message());
-        }
-        break;
-      }
-      auto message = parser.release();
-      const unsigned version = message.version();
-      keep_alive = message.keep_alive();
+      auto message = co_await read_request(stream, buffer);
+      if (!message) break;
+      const unsigned version = message->version();
+      keep_alive = message->keep_alive();
       stream.expires_never();  // the handler's time is not the client's fault
       in_flight.fetch_add(1);
-      Response resp = co_await async_handle(to_request(std::move(message), remote), asio::use_awaitable);
+      Response resp = co_await async_handle(to_request(std::move(*message), remote), asio::use_awaitable);
       in_flight.fetch_sub(1);
       if (resp.stream) {
+        // A stream reads nothing more: give back the request's buffers first, since a
+        // process may hold tens of thousands of streams.
+        message.reset();
+        buffer.clear();
+        buffer.shrink_to_fit();
+        std::string().swap(remote);
         open_streams.fetch_add(1);
         co_await serve_stream(stream, *resp.stream, version);
         open_streams.fetch_sub(1);

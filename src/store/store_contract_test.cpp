@@ -379,7 +379,6 @@ TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {
   });
   DeviceState s;
   s.connected = true;
-  s.stream_epoch = 3;
   s.last_seen = 500;
   s.applied_revision = 7;
   s.applied_at = 501;
@@ -400,7 +399,6 @@ TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {
   auto got = read<std::optional<Device>>([](ReadTx& tx) { return tx.device("d"); });
   ASSERT_TRUE(got.has_value());
   EXPECT_TRUE(got->state.connected);
-  EXPECT_EQ(got->state.stream_epoch, 3u);
   EXPECT_EQ(got->state.last_seen, 500);
   EXPECT_EQ(got->state.applied_revision, 7u);
   EXPECT_EQ(got->state.applied_at, 501);

@@ -47,9 +47,8 @@ std::map<std::string, std::string> labels_from(const std::string& text) {
 #define HENGE_DEVICE_COLUMNS                                                                               \
   "id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, desired_sha256, " \
   "created_at, updated_at, desired_schema"
-#define HENGE_STATE_COLUMNS                                                                            \
-  "connected, stream_epoch, last_seen, applied_revision, applied_at, rejected_revision, state_error, " \
-  "reported"
+#define HENGE_STATE_COLUMNS \
+  "connected, last_seen, applied_revision, applied_at, rejected_revision, state_error, reported"
 // core::sync_status() in SQL, for the status filter.
 #define HENGE_SYNC_STATUS                                                                   \
   "CASE WHEN applied_revision != 0 AND applied_revision = desired_revision THEN 'in_sync' " \
@@ -243,10 +242,10 @@ class SqliteTx final : public WriteTx {
 
   void update_device_state(std::string_view id, const DeviceState& s) override {
     auto st = db_.prepare(
-        "UPDATE devices SET connected = ?2, stream_epoch = ?3, last_seen = ?4, applied_revision = ?5, "
-        "applied_at = ?6, rejected_revision = ?7, state_error = ?8, reported = ?9 WHERE id = ?1");
-    st.bind_all(id, s.connected ? 1 : 0, s.stream_epoch, s.last_seen, s.applied_revision, s.applied_at,
-                s.rejected_revision, s.error, json::serialize(s.reported))
+        "UPDATE devices SET connected = ?2, last_seen = ?3, applied_revision = ?4, "
+        "applied_at = ?5, rejected_revision = ?6, state_error = ?7, reported = ?8 WHERE id = ?1");
+    st.bind_all(id, s.connected ? 1 : 0, s.last_seen, s.applied_revision, s.applied_at, s.rejected_revision, s.error,
+                json::serialize(s.reported))
         .run();
   }
 
@@ -333,13 +332,12 @@ class SqliteTx final : public WriteTx {
     d.updated_at = st.i64(9);
     d.desired.schema = st.text(10);
     d.state.connected = st.i64(11) != 0;
-    d.state.stream_epoch = static_cast<std::uint64_t>(st.i64(12));
-    d.state.last_seen = st.i64(13);
-    d.state.applied_revision = static_cast<Revision>(st.i64(14));
-    d.state.applied_at = st.i64(15);
-    d.state.rejected_revision = static_cast<Revision>(st.i64(16));
-    d.state.error = st.text(17);
-    d.state.reported = parse_json(st.text(18));
+    d.state.last_seen = st.i64(12);
+    d.state.applied_revision = static_cast<Revision>(st.i64(13));
+    d.state.applied_at = st.i64(14);
+    d.state.rejected_revision = static_cast<Revision>(st.i64(15));
+    d.state.error = st.text(16);
+    d.state.reported = parse_json(st.text(17));
     auto g = db_.prepare("SELECT group_name FROM device_groups WHERE device_id = ? ORDER BY group_name");
     g.bind_all(d.id);
     d.groups = column_strings(g);

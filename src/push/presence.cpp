@@ -1,0 +1,69 @@
+#include "push/presence.hpp"
+
+#include "server/log.hpp"
+
+namespace henge::push {
+
+Presence::Presence(store::Store& store, std::function<core::TimeMs()> now, std::chrono::milliseconds min_interval)
+    : store_(store), now_(std::move(now)), min_interval_(min_interval), flusher_([this] { run(); }) {}
+
+Presence::~Presence() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  flusher_.join();
+}
+
+void Presence::record(const std::string& device, bool connected) {
+  {
+    std::lock_guard lock(mu_);
+    pending_[device] = Change{connected, now_()};
+    ++recorded_;
+  }
+  cv_.notify_all();
+}
+
+void Presence::flush() {
+  std::unique_lock lock(mu_);
+  const auto target = recorded_;
+  cv_.wait(lock, [&] { return written_ >= target || stopping_; });
+}
+
+void Presence::run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty() && stopping_) return;
+    auto batch = std::exchange(pending_, {});
+    const auto covered = recorded_;
+    lock.unlock();
+    write(batch);
+    lock.lock();
+    written_ = covered;
+    cv_.notify_all();
+    if (stopping_) continue;
+    // Pace the commits; what arrives meanwhile goes into the next batch.
+    cv_.wait_for(lock, min_interval_, [this] { return stopping_; });
+  }
+}
+
+void Presence::write(std::unordered_map<std::string, Change>& batch) {
+  auto status = store_.write([&](store::WriteTx& tx) -> core::Status {
+    for (const auto& [device, change] : batch) {
+      auto d = tx.device(device);
+      if (!d) continue;  // deleted meanwhile
+      d->state.connected = change.connected;
+      d->state.last_seen = std::max(d->state.last_seen, change.at);
+      tx.update_device_state(device, d->state);
+    }
+    return {};
+  });
+  if (!status) {
+    server::log::warn("could not record device connections",
+                      {{"devices", std::to_string(batch.size())}, {"error", status.error().message}});
+  }
+}
+
+}  // namespace henge::push
