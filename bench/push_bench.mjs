@@ -75,6 +75,17 @@ class Stream {
   close() { this.sock.destroy(); }
 }
 
+async function listRevisions(port) {
+  const revs = [];
+  let cursor = '';
+  do {
+    const r = await request(port, 'GET', `/v1/devices?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    revs.push(...r.json.items.map((d) => d.desired_revision));
+    cursor = r.json.next_cursor;
+  } while (cursor);
+  return revs;
+}
+
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (x) => x.toFixed(2);
 
@@ -121,11 +132,16 @@ async function main() {
     for (const r of await Promise.all(batch)) tokens.push(r.json.token);
   }
 
+  // Every fleet device's first config has a revision at most this one.
+  const registeredUpTo = (await request(port, 'GET', '/v1/devices?limit=1')).json.items.length
+    ? Math.max(...(await listRevisions(port))) : 0;
   const probeArrivals = new Map();
   const probeStream = new Stream(port, probe.json.token, (rev, t) => probeArrivals.set(rev, t));
   await waitUntil(() => probeArrivals.size > 0, 5000, 'probe stream');
 
   const fleetArrivals = new Map();  // revision → count and last arrival
+  let initialConfigs = 0;
+  const initial = () => initialConfigs;
   const streams = [];
   const baseline = rssKiB(proc.pid);
   const results = [];
@@ -133,15 +149,17 @@ async function main() {
     while (streams.length < level) {
       const k = streams.length;
       streams.push(new Stream(port, tokens[k], (rev, t) => {
+        if (rev <= registeredUpTo) initialConfigs += 1;
         const a = fleetArrivals.get(rev) ?? { count: 0, last: 0 };
         a.count += 1;
         a.last = Math.max(a.last, t);
         fleetArrivals.set(rev, a);
       }));
-      if (streams.length % 500 === 0) await new Promise((r) => setTimeout(r, 5));
+      // Keep at most 256 connections opening at once, as a fleet reconnecting with
+      // jitter would, rather than overflowing the listen backlog.
+      if (streams.length - initial() >= 256) await waitUntil(() => streams.length - initial() < 128, 60000, 'connects');
     }
     // Every stream has its initial config once each has connected and read it.
-    const initial = () => [...fleetArrivals.values()].reduce((s, a) => s + a.count, 0);
     await waitUntil(() => initial() >= streams.length, 120000, `${level} streams to connect`);
     await new Promise((r) => setTimeout(r, 500));  // let the connect burst settle before measuring
     const rss = rssKiB(proc.pid);

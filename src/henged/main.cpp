@@ -1,5 +1,6 @@
 // henged: the henge control plane. Flags and HENGE_* variables, wiring, signals.
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,10 @@ bool write_secret(const fs::path& path, const std::string& secret) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates an arena of its own, and a stream's
+  // memory is allocated by workers and io threads alike; two arenas keep the
+  // per-stream footprint down at no measurable cost to latency on small machines.
+  mallopt(M_ARENA_MAX, 2);
   Settings s;
   CLI::App cli{"henged — the henge control plane: configuration for fleets of small devices"};
   cli.add_option("--listen", s.listen, "Address to serve HTTP on, host:port (port 0 picks one)")

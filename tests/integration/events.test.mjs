@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SseClient } from './harness.mjs';
 import { sharedHenged, uniqueId } from './shared_server.mjs';
 
-const box = sharedHenged();
+const box = sharedHenged({ args: ['--keepalive', '0.2'] });
 
 test('the feed shows config changes, connections, acks and reports, and resumes after an id', async () => {
   const { h } = box;
