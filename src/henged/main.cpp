@@ -34,7 +34,7 @@ struct Settings {
   unsigned worker_threads = 4;
   std::size_t body_limit = 1 << 20;
   std::size_t config_limit = 256 << 10;
-  std::size_t max_connections = 10000;
+  std::size_t max_connections = 0;
   double drain_seconds = 10;
   double keepalive_seconds = 15;
 };
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       ->envname("HENGE_CONFIG_LIMIT")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{16} << 20))
       ->capture_default_str();
-  cli.add_option("--max-connections", s.max_connections, "Open connections beyond which new ones are closed")
+  cli.add_option("--max-connections", s.max_connections, "Open connections beyond which new ones are closed (0: the open-file limit less 256)")
       ->envname("HENGE_MAX_CONNECTIONS")
       ->capture_default_str();
   cli.add_option("--drain", s.drain_seconds,

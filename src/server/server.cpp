@@ -128,6 +128,27 @@ struct Server::Impl {
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<std::size_t> open_streams{0};
+  std::size_t max_connections = 0;
+  std::array<std::atomic<std::int64_t>, 2> last_limit_log{};  // [refused], by second
+
+  // Says, at most once a second each, that connections are near or at the limit: the
+  // usual cause is the process's open-file limit, which only the host can raise.
+  void log_limit(bool refused, std::size_t open) {
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count() +
+        1;
+    auto& slot = last_limit_log[refused ? 1 : 0];
+    auto last = slot.load();
+    if (now == last || !slot.compare_exchange_strong(last, now)) return;
+    const std::initializer_list<log::Field> fields = {{"open_connections", std::to_string(open)},
+                                                      {"max_connections", std::to_string(max_connections)},
+                                                      {"fd_limit", std::to_string(fd_limit())}};
+    if (refused) {
+      log::error("connection limit reached: closing new connections", fields);
+    } else {
+      log::warn("connections above 90% of the limit", fields);
+    }
+  }
   std::atomic<bool> stopping{false};
 
   Response safe_handle(Request&& req) noexcept {
@@ -332,11 +353,12 @@ struct Server::Impl {
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
-      if (connections.load() >= opt.max_connections) {
-        log::warn("connection limit reached; closing a new connection",
-                  {{"max_connections", std::to_string(opt.max_connections)}});
+      const auto open = connections.load();
+      if (open >= max_connections) {
+        log_limit(true, open);
         continue;  // the socket closes as it goes out of scope
       }
+      if (open + 1 >= max_connections * 9 / 10) log_limit(false, open + 1);
       connections.fetch_add(1);
       auto ex = socket.get_executor();
       asio::co_spawn(ex, session(std::move(socket)), [this](const std::exception_ptr& e) {
@@ -405,9 +427,15 @@ core::Result<std::string> Server::bind() {
 
 void Server::run(std::function<void()> on_signal) {
   auto& impl = *impl_;
+  constexpr std::size_t kReservedFds = 256;  // the store, logs, the admin's own connections
+  const auto limit = fd_limit();
+  impl.max_connections = impl.opt.max_connections != 0 ? impl.opt.max_connections
+                         : limit > 2 * kReservedFds    ? limit - kReservedFds
+                                                       : limit / 2;
   log::info("serving", {{"io_threads", std::to_string(impl.io_threads)},
                         {"worker_threads", std::to_string(impl.opt.worker_threads)},
-                        {"fd_limit", std::to_string(fd_limit())}});
+                        {"fd_limit", std::to_string(limit)},
+                        {"max_connections", std::to_string(impl.max_connections)}});
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
   impl.signals.async_wait([this, on_signal = std::move(on_signal)](const boost::system::error_code& ec, int sig) {
     if (ec) return;

@@ -23,7 +23,7 @@ struct ServerOptions {
   std::chrono::seconds header_timeout{10};  ///< to read the header once it has begun
   std::chrono::seconds body_timeout{30};
   std::chrono::seconds idle_timeout{60};  ///< between requests on a keep-alive connection
-  std::size_t max_connections = 10000;
+  std::size_t max_connections = 0;  ///< 0 = the open-file limit less a reserve for the store and logs
   std::chrono::milliseconds drain_timeout{10000};  ///< how long stop() waits for requests and streams
   std::chrono::milliseconds accept_grace{1000};    ///< how long stop() still accepts connections
 };

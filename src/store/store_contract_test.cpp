@@ -40,6 +40,9 @@ Q query(F&& set) {
   return q;
 }
 
+// Names the backend in test output instead of dumping its bytes.
+void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
+
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import net from 'node:net';
 import { Henged, tempDir, waitFor } from './harness.mjs';
 import { sharedHenged } from './shared_server.mjs';
 
@@ -127,4 +128,30 @@ test('--log-format json writes one JSON object per line, with request ids and no
   assert.ok(!h.stderr.includes(h.adminToken), 'the admin token is never logged');
   assert.ok(!h.stderr.includes(dev.json.token), 'a device token is never logged');
   h.cleanup();
+});
+
+test('henged says when connections near and reach the cap, and refuses beyond it', async () => {
+  const h = await new Henged({ store: 'memory', args: ['--max-connections', '10'] }).start();
+  const sockets = [];
+  let closedByServer = 0;
+  try {
+    const [host, port] = h.address.split(':');
+    for (let i = 0; i < 12; i++) {
+      const s = net.connect(Number(port), host);
+      s.on('error', () => {});
+      s.on('end', () => (closedByServer += 1));
+      s.resume();
+      await new Promise((r) => s.on('connect', r));
+      sockets.push(s);
+    }
+    await waitFor(() => /connection limit reached/.test(h.stderr), 5000, 'the limit to be logged');
+    assert.match(h.stderr, /connections above 90% of the limit/);
+    assert.match(h.stderr, /max_connections=10/);
+    // The refused ones are closed by henged at once.
+    await waitFor(() => closedByServer >= 2, 5000, 'the connections beyond the cap to be closed');
+  } finally {
+    for (const s of sockets) s.destroy();
+    assert.equal((await h.stop()).code, 0);
+    h.cleanup();
+  }
 });
