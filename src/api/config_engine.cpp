@@ -121,8 +121,10 @@ core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, co
     }
     if (c.is_new) {
       tx.insert_device(c.device);
-    } else {
+    } else if (write_unchanged) {
       tx.update_device(c.device);
+    } else {
+      tx.update_desired(c.device.id, c.device.desired);  // a group or schema write: only this moved
     }
     if (c.config_changed) {
       core::HistoryEntry h;

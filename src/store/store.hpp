@@ -109,6 +109,10 @@ class WriteTx : public ReadTx {
   /// `d.desired.revision` differs from the stored one, the device is named in this
   /// commit's ChangeEvent.
   virtual void update_device(const core::Device& d) = 0;
+  /// Replaces only the desired config of an existing device (what a group or schema
+  /// write changes for each member), naming it in this commit's ChangeEvent when its
+  /// revision moved.
+  virtual void update_desired(std::string_view id, const core::Desired& desired) = 0;
   /// Replaces only the state of an existing device.
   virtual void update_device_state(std::string_view id, const core::DeviceState& s) = 0;
   /// Marks every device disconnected (at start, when no stream can be open).

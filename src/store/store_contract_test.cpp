@@ -41,7 +41,9 @@ Q query(F&& set) {
 }
 
 // Names the backend in test output instead of dumping its bytes.
-void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
+void PrintTo(const Backend& b, std::ostream* os) {
+  *os << b.name;
+}
 
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
@@ -373,6 +375,31 @@ TEST_P(StoreContract, ChangeEventCarriesTheLastDesiredOfEachDeviceInIdOrder) {
   EXPECT_EQ(events[0].changes[0].device, "a");
   EXPECT_EQ(events[0].changes[1].device, "b");
   EXPECT_EQ(events[0].changes[1].desired.sha256, "s2");
+}
+
+TEST_P(StoreContract, UpdateDesiredChangesOnlyTheDesiredConfig) {
+  std::vector<ChangeEvent> events;
+  store_->set_change_listener([&](const ChangeEvent& e) { events.push_back(e); });
+  write_ok([&](WriteTx& tx) {
+    tx.insert_device(make_device("d", {"g"}));
+    return Status{};
+  });
+  write_ok([&](WriteTx& tx) {
+    const auto rev = tx.take_revision();
+    tx.update_desired("d", Desired{rev, json::parse(R"({"k":1})"), "s", "pi@1"});
+    tx.update_desired("missing", Desired{rev, json::object{}, "s", ""});  // no such device: nothing
+    return Status{};
+  });
+  auto got = read<std::optional<Device>>([](ReadTx& tx) { return tx.device("d"); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->desired.revision, 1u);
+  EXPECT_EQ(got->desired.config, json::parse(R"({"k":1})"));
+  EXPECT_EQ(got->desired.schema, "pi@1");
+  EXPECT_EQ(got->groups, std::vector<std::string>{"g"});
+  EXPECT_EQ(got->labels.at("site"), "lab");
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events[0].changes.size(), 1u);
+  EXPECT_EQ(events[0].changes[0].device, "d");
 }
 
 TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {

@@ -144,6 +144,14 @@ class MemoryTx final : public WriteTx {
     slot = d;
     slot.state = state;
   }
+  void update_desired(std::string_view id, const Desired& desired) override {
+    auto it = s_.devices.find(id);
+    if (it == s_.devices.end()) return;
+    Device& d = it->second;
+    const auto before = d.desired.revision;
+    d.desired = desired;
+    note_desired(d, before);
+  }
   void update_device_state(std::string_view id, const DeviceState& state) override {
     if (auto it = s_.devices.find(id); it != s_.devices.end()) it->second.state = state;
   }

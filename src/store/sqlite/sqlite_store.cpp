@@ -240,6 +240,21 @@ class SqliteTx final : public WriteTx {
     if (d.desired.revision != before && d.desired.revision != 0) changed.push_back({d.id, d.desired});
   }
 
+  void update_desired(std::string_view id, const Desired& desired) override {
+    Revision before = 0;
+    {
+      auto old = db_.prepare("SELECT desired_revision FROM devices WHERE id = ?");
+      old.bind_all(id);
+      if (!old.step()) return;
+      before = static_cast<Revision>(old.i64(0));
+    }
+    auto st = db_.prepare(
+        "UPDATE devices SET desired_revision = ?2, desired_config = ?3, desired_sha256 = ?4, desired_schema = ?5 "
+        "WHERE id = ?1");
+    st.bind_all(id, desired.revision, json::serialize(desired.config), desired.sha256, desired.schema).run();
+    if (desired.revision != before && desired.revision != 0) changed.push_back({std::string(id), desired});
+  }
+
   void update_device_state(std::string_view id, const DeviceState& s) override {
     auto st = db_.prepare(
         "UPDATE devices SET connected = ?2, last_seen = ?3, applied_revision = ?4, "
