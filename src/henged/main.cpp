@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
       ->envname("HENGE_CONFIG_LIMIT")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{16} << 20))
       ->capture_default_str();
-  cli.add_option("--max-connections", s.max_connections, "Open connections beyond which new ones are closed (0: the open-file limit less 256)")
+  cli.add_option("--max-connections", s.max_connections,
+                 "Open connections beyond which new ones are closed (0: the open-file limit less 256)")
       ->envname("HENGE_MAX_CONNECTIONS")
       ->capture_default_str();
   cli.add_option("--drain", s.drain_seconds,

@@ -194,12 +194,11 @@ struct Server::Impl {
 
   // Serves a text/event-stream until the queue closes, the client goes away, or a
   // write stalls for three keepalive periods (a client that stopped reading).
-  asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamBody& body, unsigned version) {
+  asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamBody& body) {
     static constexpr std::string_view kHeader =
         "HTTP/1.1 200 OK\r\nServer: henge\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
         "X-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
     static const auto kKeepalive = std::make_shared<const std::string>(": keepalive\n\n");
-    (void)version;
     auto ex = co_await asio::this_coro::executor;
     auto wake = std::make_shared<asio::steady_timer>(ex);
     body.queue->set_notify([wake = std::weak_ptr(wake), ex] {
@@ -323,7 +322,7 @@ struct Server::Impl {
         buffer.shrink_to_fit();
         std::string().swap(remote);
         open_streams.fetch_add(1);
-        co_await serve_stream(stream, *resp.stream, version);
+        co_await serve_stream(stream, *resp.stream);
         open_streams.fetch_sub(1);
         break;
       }

@@ -22,8 +22,8 @@ struct ServerOptions {
   std::size_t header_limit = 16 << 10;      ///< larger headers get 431
   std::chrono::seconds header_timeout{10};  ///< to read the header once it has begun
   std::chrono::seconds body_timeout{30};
-  std::chrono::seconds idle_timeout{60};  ///< between requests on a keep-alive connection
-  std::size_t max_connections = 0;  ///< 0 = the open-file limit less a reserve for the store and logs
+  std::chrono::seconds idle_timeout{60};           ///< between requests on a keep-alive connection
+  std::size_t max_connections = 0;                 ///< 0 = the open-file limit less a reserve for the store and logs
   std::chrono::milliseconds drain_timeout{10000};  ///< how long stop() waits for requests and streams
   std::chrono::milliseconds accept_grace{1000};    ///< how long stop() still accepts connections
 };
