@@ -438,8 +438,8 @@ void Server::run(std::function<void()> on_signal) {
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
   impl.signals.async_wait([this, on_signal = std::move(on_signal)](const boost::system::error_code& ec, int sig) {
     if (ec) return;
+    if (on_signal) on_signal();  // first, so that what the log line announces is already so
     log::info("signal received; draining", {{"signal", std::to_string(sig)}});
-    if (on_signal) on_signal();
     impl_->begin_stop();
   });
   std::vector<std::thread> threads;
