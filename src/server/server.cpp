@@ -295,6 +295,32 @@ struct Server::Impl {
     co_return parser.release();
   }
 
+  struct Served {
+    bool keep_alive = false;
+    std::shared_ptr<StreamBody> stream;  ///< set when the request opened an event stream
+  };
+
+  // One request and its answer. A coroutine of its own so that its request, response
+  // and temporaries are freed when it returns, not kept in the frame of a connection
+  // that goes on to hold a stream for days.
+  asio::awaitable<Served> serve_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                        const std::string& remote) {
+    auto message = co_await read_request(stream, buffer);
+    if (!message) co_return Served{};
+    const unsigned version = message->version();
+    const bool wants_keep_alive = message->keep_alive();
+    stream.expires_never();  // the handler's time is not the client's fault
+    in_flight.fetch_add(1);
+    Response resp = co_await async_handle(to_request(std::move(*message), remote), asio::use_awaitable);
+    in_flight.fetch_sub(1);
+    if (resp.stream) co_return Served{false, std::move(resp.stream)};
+    const bool keep_alive = wants_keep_alive && !resp.close && !stopping.load();
+    auto res = to_beast(std::move(resp), version, keep_alive);
+    stream.expires_after(kWriteTimeout);
+    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    co_return Served{keep_alive && !ec, nullptr};
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
     std::string remote;
     {
@@ -306,31 +332,19 @@ struct Server::Impl {
     beast::flat_buffer buffer;
     bool keep_alive = true;
     while (keep_alive && !stopping.load()) {
-      auto message = co_await read_request(stream, buffer);
-      if (!message) break;
-      const unsigned version = message->version();
-      keep_alive = message->keep_alive();
-      stream.expires_never();  // the handler's time is not the client's fault
-      in_flight.fetch_add(1);
-      Response resp = co_await async_handle(to_request(std::move(*message), remote), asio::use_awaitable);
-      in_flight.fetch_sub(1);
-      if (resp.stream) {
-        // A stream reads nothing more: give back the request's buffers first, since a
+      auto served = co_await serve_request(stream, buffer, remote);
+      if (served.stream) {
+        // A stream reads nothing more: give back the read buffer first, since a
         // process may hold tens of thousands of streams.
-        message.reset();
         buffer.clear();
         buffer.shrink_to_fit();
         std::string().swap(remote);
         open_streams.fetch_add(1);
-        co_await serve_stream(stream, *resp.stream);
+        co_await serve_stream(stream, *served.stream);
         open_streams.fetch_sub(1);
         break;
       }
-      keep_alive = keep_alive && !resp.close && !stopping.load();
-      auto res = to_beast(std::move(resp), version, keep_alive);
-      stream.expires_after(kWriteTimeout);
-      auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
-      if (wec) break;
+      keep_alive = served.keep_alive;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
