@@ -131,7 +131,7 @@ HandlerResult ack(Ctx& ctx) {
   const core::Revision revision = rev->to_number<core::Revision>();
   const auto* st = body->if_contains("status");
   if (st == nullptr || !st->is_string() || (st->get_string() != "applied" && st->get_string() != "rejected")) {
-    return make_error(Errc::invalid, "status must be \"applied\" or \"rejected\"");
+    return make_error(Errc::invalid, R"(status must be "applied" or "rejected")");
   }
   const bool applied = st->get_string() == "applied";
   std::string error;

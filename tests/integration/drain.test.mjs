@@ -23,6 +23,10 @@ test('SIGTERM: /readyz 503 at once, goaway spread over --drain, exit 0 in time',
   await new Promise((r) => probe.on('connect', r));
   let answer = '';
   probe.on('data', (d) => (answer += d));
+  // One exchange first, so henged has surely accepted this connection.
+  probe.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => answer.includes('{"status":"ok"}'), 5000, 'healthz on the held connection');
+  answer = '';
   const start = Date.now();
   h.proc.kill('SIGTERM');
   await waitFor(() => /signal received/.test(h.stderr), 1000, 'the signal to be handled');
