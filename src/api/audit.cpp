@@ -16,17 +16,11 @@ using core::make_error;
 HandlerResult list_audit(Ctx& ctx) {
   auto limit = page_limit(ctx);
   if (!limit) return std::move(limit).error();
-  auto cursor = page_cursor(ctx, "audit");
+  auto cursor = page_cursor_number(ctx, "audit");
   if (!cursor) return std::move(cursor).error();
   store::AuditQuery q;
   q.limit = *limit + 1;
-  if (!cursor->empty()) {
-    try {
-      q.before_seq = std::stoull(*cursor);
-    } catch (const std::exception&) {
-      return make_error(Errc::invalid, "cursor is not one this list gave out");
-    }
-  }
+  q.before_seq = *cursor;
   for (const auto& [k, v] : ctx.query) {
     if (k == "actor") {
       q.actor = v;

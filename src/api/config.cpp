@@ -21,7 +21,7 @@ using core::Status;
 
 server::Response config_response(int status, const json::object& body, core::Revision rev) {
   auto r = json_response(status, body);
-  r.headers.emplace_back("ETag", "\"" + std::to_string(rev) + "\"");
+  r.headers.emplace_back("ETag", etag(rev));
   return r;
 }
 
@@ -132,16 +132,9 @@ HandlerResult get_history(Ctx& ctx) {
   HENGE_TRY(core::check_name("device id", ctx.params[0]));
   auto limit = page_limit(ctx);
   if (!limit) return std::move(limit).error();
-  auto cursor = page_cursor(ctx, "history");
+  auto cursor = page_cursor_number(ctx, "history");
   if (!cursor) return std::move(cursor).error();
-  core::Revision before = 0;
-  if (!cursor->empty()) {
-    try {
-      before = std::stoull(*cursor);
-    } catch (const std::exception&) {
-      return make_error(Errc::invalid, "cursor is not one this list gave out");
-    }
-  }
+  const core::Revision before = *cursor;
   std::vector<core::HistoryEntry> entries;
   HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
     if (!tx.device(ctx.params[0])) return make_error(Errc::not_found, "no device " + ctx.params[0]);

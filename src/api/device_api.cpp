@@ -83,7 +83,7 @@ HandlerResult stream(Ctx& ctx) {
 }
 
 bool etag_matches(const std::string& header, core::Revision rev) {
-  const std::string tag = "\"" + std::to_string(rev) + "\"";
+  const std::string tag = etag(rev);
   std::string_view rest = header;
   while (!rest.empty()) {
     const auto comma = rest.find(',');
@@ -105,7 +105,7 @@ HandlerResult poll_config(Ctx& ctx) {
     return {};
   }));
   server::Response r;
-  r.headers.emplace_back("ETag", "\"" + std::to_string(desired.revision) + "\"");
+  r.headers.emplace_back("ETag", etag(desired.revision));
   r.headers.emplace_back("Cache-Control", "no-cache");
   if (const auto* inm = ctx.req.header("if-none-match"); inm != nullptr && etag_matches(*inm, desired.revision)) {
     r.status = 304;

@@ -43,7 +43,13 @@ Status change_group(Ctx& ctx, store::WriteTx& tx, const std::string& name, std::
 
 server::Response group_response(int status, const core::Group& g) {
   auto r = json_response(status, render_group(g));
-  r.headers.emplace_back("ETag", "\"" + std::to_string(g.revision) + "\"");
+  r.headers.emplace_back("ETag", etag(g.revision));
+  return r;
+}
+
+server::Response group_config_response(const core::Group& g) {
+  auto r = json_response(200, json::object{{"name", g.name}, {"revision", g.revision}, {"config", g.values}});
+  r.headers.emplace_back("ETag", etag(g.revision));
   return r;
 }
 
@@ -124,9 +130,7 @@ HandlerResult delete_group(Ctx& ctx) {
 HandlerResult get_group_config(Ctx& ctx) {
   auto g = read_group(ctx);
   if (!g) return std::move(g).error();
-  auto r = json_response(200, json::object{{"name", g->name}, {"revision", g->revision}, {"config", g->values}});
-  r.headers.emplace_back("ETag", "\"" + std::to_string(g->revision) + "\"");
-  return r;
+  return group_config_response(*g);
 }
 
 HandlerResult write_group_config(Ctx& ctx, bool merge) {
@@ -150,10 +154,7 @@ HandlerResult write_group_config(Ctx& ctx, bool merge) {
     return {};
   }));
   if (dry) return json_response(200, dry_body);
-  auto r =
-      json_response(200, json::object{{"name", stored.name}, {"revision", stored.revision}, {"config", stored.values}});
-  r.headers.emplace_back("ETag", "\"" + std::to_string(stored.revision) + "\"");
-  return r;
+  return group_config_response(stored);
 }
 
 HandlerResult put_group_config(Ctx& ctx) {

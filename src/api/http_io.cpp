@@ -103,6 +103,19 @@ core::Result<std::string> page_cursor(const Ctx& ctx, std::string_view kind) {
   return raw.substr(kind.size() + 1);
 }
 
+core::Result<std::uint64_t> page_cursor_number(const Ctx& ctx, std::string_view kind) {
+  auto payload = page_cursor(ctx, kind);
+  if (!payload) return std::move(payload).error();
+  std::uint64_t n = 0;
+  if (!payload->empty() && !parse_u64(*payload, n))
+    return make_error(Errc::invalid, "cursor is not one this list gave out");
+  return n;
+}
+
+std::string etag(core::Revision rev) {
+  return "\"" + std::to_string(rev) + "\"";
+}
+
 core::Result<std::optional<core::Revision>> if_match(const Ctx& ctx) {
   const auto* h = ctx.req.header("if-match");
   if (h == nullptr || *h == "*") return std::optional<core::Revision>{};

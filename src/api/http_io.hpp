@@ -28,6 +28,11 @@ core::Result<std::size_t> page_limit(const Ctx& ctx);
 /// when it was not made by make_cursor() for `kind`.
 core::Result<std::string> page_cursor(const Ctx& ctx, std::string_view kind);
 std::string make_cursor(std::string_view kind, std::string_view payload);
+/// page_cursor() for lists paged by a number (revision, sequence): 0 when absent.
+core::Result<std::uint64_t> page_cursor_number(const Ctx& ctx, std::string_view kind);
+
+/// The ETag of a revision: the number in quotes.
+std::string etag(core::Revision rev);
 
 /// The revision of `If-Match: "<rev>"`, or nullopt when absent; Errc::invalid when
 /// malformed. `*` is treated as absent.
