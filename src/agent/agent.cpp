@@ -1,0 +1,286 @@
+#include "agent/agent.hpp"
+
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include "client/sse_parser.hpp"
+#include "server/log.hpp"
+
+namespace henge::agent {
+
+namespace json = boost::json;
+namespace log = server::log;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr milliseconds kCallTimeout{10000};
+
+std::string seconds_text(milliseconds ms) {
+  const auto tenths = (ms.count() + 50) / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
+}
+
+// The `detail` of a problem+json answer, or its status when it has none.
+std::string problem_detail(const client::HttpResponse& r) {
+  boost::system::error_code ec;
+  const auto doc = json::parse(r.body, ec);
+  if (!ec && doc.is_object()) {
+    if (const auto* d = doc.as_object().if_contains("detail"); d != nullptr && d->is_string()) {
+      return std::string(d->as_string());
+    }
+  }
+  return "HTTP " + std::to_string(r.status);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+Agent::Agent(AgentSettings settings, client::HttpClient& http, Applier& applier, Backoff& backoff, AgentState state)
+    : settings_(std::move(settings)), http_(http), applier_(applier), backoff_(backoff), state_(std::move(state)) {}
+
+void Agent::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  http_.cancel();
+}
+
+void Agent::wait(milliseconds delay) {
+  std::unique_lock lock(mu_);
+  wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
+}
+
+void Agent::persist() {
+  if (auto st = save_state(settings_.state_dir, state_); !st.ok()) {
+    log::error("cannot save the agent's state", {{"error", st.error().message}});
+  }
+}
+
+core::Result<std::string> Agent::read_token() {
+  auto text = read_file(settings_.token_file, 4096);
+  if (!text.ok()) return core::make_error(text.error().code, "cannot read the token file: " + text.error().message);
+  std::string token = *text;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.empty())
+    return core::make_error(core::Errc::invalid, "the token file " + settings_.token_file + " is empty");
+  return token;
+}
+
+int Agent::run() {
+  remove_stale_temporaries(applier_.settings().output);
+  log::info("agent starting", {{"server", http_.server().scheme + "://" + http_.server().host_header()},
+                               {"output", applier_.settings().output},
+                               {"applied_revision", std::to_string(state_.revision)}});
+  while (!stopping_) {
+    const auto started = Clock::now();
+    const Ended ended = connect_once();
+    if (stopping_) break;
+    const auto lasted = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    const auto delay = delay_for(ended, lasted);
+    log::debug("reconnecting", {{"in", seconds_text(delay)}, {"failures", std::to_string(backoff_.failures())}});
+    wait(delay);
+  }
+  log::info("agent stopped");
+  return 0;
+}
+
+milliseconds Agent::delay_for(Ended ended, milliseconds lasted) {
+  switch (ended) {
+    case Ended::refused:
+    case Ended::goaway_long:
+      return backoff_.policy().cap;  // only an operator can fix this; do not hammer the server
+    case Ended::goaway_soon:
+      backoff_.connection_ended(lasted);
+      return backoff_.random_up_to(retry_);
+    case Ended::idle:
+    case Ended::closed:
+      backoff_.connection_ended(lasted);
+      return backoff_.after_failure();
+    case Ended::failed:
+      return backoff_.after_failure();
+  }
+  return backoff_.after_failure();
+}
+
+Agent::Ended Agent::connect_once() {
+  auto token = read_token();
+  if (!token.ok()) {
+    if (last_issue_ != token.error().message) log::error(token.error().message);
+    last_issue_ = token.error().message;
+    return Ended::refused;
+  }
+  token_ = *token;
+  client::HttpRequest request;
+  request.path = "/v1/device/stream";
+  request.headers = {{"Authorization", "Bearer " + token_}, {"Accept", "text/event-stream"}};
+  if (state_.revision > 0) request.headers.push_back({"Last-Event-ID", std::to_string(state_.revision)});
+
+  client::SseParser parser(settings_.max_config_bytes + 4096);
+  std::vector<client::SseEvent> events;
+  goaway_.clear();
+  bool broken = false;
+  const auto on_head = [this](const client::HttpResponse&) {
+    log::info("stream connected", {{"last_event_id", std::to_string(state_.revision)}});
+    last_issue_.clear();
+    if (state_.unsent_ack) send_ack();
+    send_report();
+  };
+  const auto on_data = [&](std::string_view bytes) {
+    if (!parser.feed(bytes, events)) {
+      broken = true;
+      return false;
+    }
+    if (parser.retry_ms()) retry_ = milliseconds(*parser.retry_ms());
+    for (auto& event : events) {
+      if (event.type == "config") {
+        on_config(event.data);
+      } else if (event.type == "goaway") {
+        boost::system::error_code ec;
+        const auto doc = json::parse(event.data, ec);
+        const auto* reason = !ec && doc.is_object() ? doc.as_object().if_contains("reason") : nullptr;
+        goaway_ = reason != nullptr && reason->is_string() ? std::string(reason->as_string()) : "unknown";
+      }
+    }
+    events.clear();
+    return !stopping_.load();
+  };
+  auto outcome = http_.stream(request, settings_.connect_timeout, settings_.keepalive * 3, on_head, on_data);
+  if (stopping_) return Ended::closed;
+
+  if (!outcome.ok()) {
+    const auto issue = "cannot reach the server: " + outcome.error().message;
+    if (issue != last_issue_) log::warn(issue);
+    last_issue_ = issue;
+    return Ended::failed;
+  }
+  const auto status = outcome->head.status;
+  if (status == 401 || status == 403) {
+    const auto issue = "the server refused the device token (" + std::to_string(status) + ": " +
+                       problem_detail(outcome->head) + "); retrying every " + seconds_text(backoff_.policy().cap) +
+                       " until an operator fixes " + settings_.token_file;
+    if (issue != last_issue_) log::error(issue);
+    last_issue_ = issue;
+    return Ended::refused;
+  }
+  if (status / 100 != 2) {
+    const auto issue =
+        "the server answered the stream with " + std::to_string(status) + ": " + problem_detail(outcome->head);
+    if (issue != last_issue_) log::warn(issue);
+    last_issue_ = issue;
+    return Ended::failed;
+  }
+  if (broken) {
+    log::error("the stream sent an event over the size limit; reconnecting",
+               {{"limit_bytes", std::to_string(settings_.max_config_bytes)}});
+    return Ended::closed;
+  }
+  if (!goaway_.empty()) {
+    if (goaway_ == "replaced") {
+      log::error("another client took this device's stream (goaway replaced): is a second agent using this token?");
+      return Ended::goaway_long;
+    }
+    if (goaway_ == "deleted" || goaway_ == "token_rotated") {
+      log::error("the server ended the stream: the device's token is no longer valid", {{"reason", goaway_}});
+      return Ended::goaway_long;
+    }
+    log::info("the server asked the agent to reconnect", {{"reason", goaway_}});
+    return Ended::goaway_soon;
+  }
+  if (outcome->end == client::StreamEnd::idle_timeout) {
+    log::warn("no data from the server for 3 keepalive intervals; reconnecting",
+              {{"silence", seconds_text(settings_.keepalive * 3)}});
+    return Ended::idle;
+  }
+  log::warn("the stream ended; reconnecting");
+  return Ended::closed;
+}
+
+void Agent::on_config(const std::string& data) {
+  auto doc = parse_config_document(data);
+  if (!doc.ok()) {
+    // Without a trustworthy revision there is nothing to acknowledge; the next
+    // connection gets the current config again.
+    log::error("received a config document that does not check out", {{"error", doc.error().message}});
+    return;
+  }
+  if (doc->revision == state_.revision && doc->sha256 == state_.sha256) {
+    log::info("config already in place", {{"revision", std::to_string(doc->revision)}});
+    state_.unsent_ack = Ack{doc->revision, true, {}};
+  } else {
+    auto report = applier_.apply(*doc);
+    if (report.committed) {
+      state_.revision = doc->revision;
+      state_.sha256 = doc->sha256;
+    }
+    state_.unsent_ack = report.ack;
+    if (report.ack.applied) {
+      log::info(
+          "applied",
+          {{"revision", std::to_string(doc->revision)}, {"sha256", doc->sha256}, {"changed", join(report.changed)}});
+    } else {
+      log::error("rejected", {{"revision", std::to_string(doc->revision)}, {"error", report.ack.error}});
+    }
+  }
+  persist();
+  send_ack();
+}
+
+void Agent::send_ack() {
+  const Ack ack = *state_.unsent_ack;
+  json::object body{{"revision", ack.revision}, {"status", ack.applied ? "applied" : "rejected"}};
+  if (!ack.applied) body["error"] = ack.error.substr(0, 4096);
+  client::HttpRequest request;
+  request.method = "POST";
+  request.path = "/v1/device/ack";
+  request.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
+  request.body = json::serialize(body);
+  auto answer = http_.request(request, kCallTimeout);
+  if (!answer.ok()) {
+    log::warn("cannot send the ack; it is kept and sent on the next connection",
+              {{"revision", std::to_string(ack.revision)}, {"error", answer.error().message}});
+    return;
+  }
+  const bool never = answer->status == 400 || answer->status == 409;  // sending it again cannot help
+  if (answer->status / 100 != 2 && !never) {
+    log::warn("the server did not take the ack; it is kept and sent on the next connection",
+              {{"revision", std::to_string(ack.revision)}, {"detail", problem_detail(*answer)}});
+    return;
+  }
+  if (never) {
+    log::warn("the server refused the ack",
+              {{"revision", std::to_string(ack.revision)}, {"detail", problem_detail(*answer)}});
+  }
+  state_.unsent_ack.reset();
+  persist();
+}
+
+void Agent::send_report() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  struct sysinfo info {};
+  ::sysinfo(&info);
+  json::object reported{{"agent", settings_.version}, {"hostname", host}, {"uptime_s", info.uptime}};
+  client::HttpRequest request;
+  request.method = "POST";
+  request.path = "/v1/device/report";
+  request.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
+  request.body = json::serialize(json::object{{"reported", std::move(reported)}});
+  auto answer = http_.request(request, kCallTimeout);
+  if (!answer.ok() || answer->status / 100 != 2) {
+    log::warn("cannot send the device report",
+              {{"error", answer.ok() ? problem_detail(*answer) : answer.error().message}});
+  }
+}
+
+}  // namespace henge::agent

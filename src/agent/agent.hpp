@@ -1,0 +1,63 @@
+#pragma once
+// The agent's life: hold a stream to henged, apply each config it sends, acknowledge,
+// and when the stream ends, wait as the protocol says and connect again.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+#include "agent/applier.hpp"
+#include "agent/backoff.hpp"
+#include "agent/state.hpp"
+#include "client/http_client.hpp"
+
+namespace henge::agent {
+
+struct AgentSettings {
+  std::string token_file;
+  std::string state_dir;
+  std::chrono::milliseconds keepalive{15000};  ///< the server's keepalive; 3 of them unheard is a dead stream
+  std::chrono::milliseconds connect_timeout{10000};
+  std::size_t max_config_bytes = 16 << 20;
+  std::string version = "henge-agent/0.1.0";
+};
+
+class Agent final {
+ public:
+  Agent(AgentSettings settings, client::HttpClient& http, Applier& applier, Backoff& backoff, AgentState state);
+
+  /// Runs until stop(); returns the process's exit code.
+  int run();
+  /// Ends run() soon, from any thread: cancels the stream and any wait.
+  void stop();
+
+ private:
+  enum class Ended { failed, refused, goaway_soon, goaway_long, idle, closed };
+
+  Ended connect_once();
+  void on_config(const std::string& data);
+  void send_ack();
+  void send_report();
+  core::Result<std::string> read_token();
+  std::chrono::milliseconds delay_for(Ended ended, std::chrono::milliseconds lasted);
+  void wait(std::chrono::milliseconds delay);
+  void persist();
+
+  AgentSettings settings_;
+  client::HttpClient& http_;
+  Applier& applier_;
+  Backoff& backoff_;
+  AgentState state_;
+  std::string token_;
+  std::string goaway_;      // the reason of the last goaway on the current stream
+  std::string last_issue_;  // the last logged connection problem, so a repeat is not logged again
+  std::chrono::milliseconds retry_{2000};
+
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::condition_variable wake_;
+};
+
+}  // namespace henge::agent

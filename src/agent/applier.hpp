@@ -1,0 +1,43 @@
+#pragma once
+// Applies one config document to the device, as the protocol's "Applying atomically"
+// says: stage the file beside the output, verify it (hash, then the verify command),
+// rename it into place, run the apply command. The answer is the ack to send.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "agent/atomic_file.hpp"
+#include "agent/config_document.hpp"
+#include "agent/state.hpp"
+
+namespace henge::agent {
+
+struct ApplierSettings {
+  std::string output;      ///< the config file the device's software reads
+  std::string verify_cmd;  ///< run on the staged file; non-zero exit rejects the config
+  std::string apply_cmd;   ///< run after the rename, to make the software take it up
+  std::chrono::milliseconds command_timeout{60000};
+};
+
+struct ApplyReport {
+  Ack ack;
+  bool committed = false;            ///< the output file now holds this revision
+  std::vector<std::string> changed;  ///< JSON pointers that differ from the previous file
+};
+
+class Applier final {
+ public:
+  Applier(ApplierSettings settings, FaultProbe probe) : settings_(std::move(settings)), probe_(std::move(probe)) {}
+
+  /// Applies `doc`; never throws. A rejection leaves the output file as it was.
+  ApplyReport apply(const ConfigDocument& doc);
+
+  [[nodiscard]] const ApplierSettings& settings() const { return settings_; }
+
+ private:
+  ApplierSettings settings_;
+  FaultProbe probe_;
+};
+
+}  // namespace henge::agent

@@ -1,0 +1,31 @@
+#pragma once
+// The config document a device receives, parsed and checked: its sha256 is verified
+// over the exact bytes of its `config` member, which is what the agent writes to disk.
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace henge::agent {
+
+struct ConfigDocument {
+  std::int64_t revision = 0;
+  std::string schema;  ///< "name@version", or "" when the device has none
+  std::string sha256;
+  std::string config_bytes;  ///< the config exactly as received: what the output file holds
+  boost::json::value config;
+};
+
+/// Parses a document (the data of a `config` event, or a poll's body) and checks its
+/// hash; `invalid` says what is wrong with it.
+core::Result<ConfigDocument> parse_config_document(std::string_view text);
+
+/// The JSON pointers of the leaves that differ between two configs (added, removed
+/// or changed), objects walked member by member, in sorted order.
+std::vector<std::string> changed_paths(const boost::json::value& before, const boost::json::value& after);
+
+}  // namespace henge::agent

@@ -1,0 +1,46 @@
+#include "agent/config_document.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "core/crypto.hpp"
+
+namespace henge::agent {
+namespace {
+
+std::string document(std::int64_t revision, const std::string& config, const std::string& sha) {
+  return "{\"revision\":" + std::to_string(revision) + ",\"schema\":\"led@1\",\"sha256\":\"" + sha +
+         "\",\"config\":" + config + "}";
+}
+
+TEST(ConfigDocument, TakesTheConfigBytesAsSentAndChecksTheirHash) {
+  const std::string config = R"({"led":{"on":true},"name":"a"})";
+  auto doc = parse_config_document(document(42, config, core::sha256_hex(config)));
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ(doc->revision, 42);
+  EXPECT_EQ(doc->schema, "led@1");
+  EXPECT_EQ(doc->config_bytes, config);
+  EXPECT_EQ(doc->config.at("led").at("on"), true);
+}
+
+TEST(ConfigDocument, RefusesAWrongHashAndBrokenDocuments) {
+  const std::string config = R"({"a":1})";
+  EXPECT_FALSE(parse_config_document(document(1, config, core::sha256_hex("{}"))).ok());
+  EXPECT_FALSE(parse_config_document("not json").ok());
+  EXPECT_FALSE(parse_config_document(R"({"revision":1,"sha256":"x"})").ok());
+  EXPECT_FALSE(parse_config_document(document(0, config, core::sha256_hex(config))).ok());
+  // config not the last member: the slice is not the config.
+  const std::string reordered = R"({"revision":1,"config":{"a":1},"sha256":")" + core::sha256_hex(config) + R"("})";
+  EXPECT_FALSE(parse_config_document(reordered).ok());
+}
+
+TEST(ConfigDocument, ChangedPathsListsAddedRemovedAndChangedLeaves) {
+  const auto before = boost::json::parse(R"({"a":1,"b":{"c":2,"d":3},"e/f":true,"gone":1})");
+  const auto after = boost::json::parse(R"({"a":1,"b":{"c":5,"d":3},"e/f":false,"new":{"x":1}})");
+  EXPECT_EQ(changed_paths(before, after), (std::vector<std::string>{"/b/c", "/e~1f", "/gone", "/new"}));
+  EXPECT_TRUE(changed_paths(after, after).empty());
+}
+
+}  // namespace
+}  // namespace henge::agent

@@ -1,0 +1,31 @@
+#pragma once
+// What the agent must remember across restarts: the revision and hash of the config in
+// its output file (sent as Last-Event-ID on reconnect) and an acknowledgement the
+// server has not confirmed yet. Kept as JSON in <state-dir>/state.json, written atomically.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace henge::agent {
+
+struct Ack {
+  std::int64_t revision = 0;
+  bool applied = false;
+  std::string error;  ///< why it was rejected
+};
+
+struct AgentState {
+  std::int64_t revision = 0;  ///< 0: nothing applied yet
+  std::string sha256;
+  std::optional<Ack> unsent_ack;  ///< an ack that has not been answered with 2xx yet
+};
+
+/// Reads <dir>/state.json; an absent file is the empty state. A damaged file is an
+/// error: the agent must not silently forget what it applied.
+core::Result<AgentState> load_state(const std::string& dir);
+core::Status save_state(const std::string& dir, const AgentState& state);
+
+}  // namespace henge::agent

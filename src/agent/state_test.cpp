@@ -1,0 +1,39 @@
+#include "agent/state.hpp"
+
+#include <gtest/gtest.h>
+
+#include "agent/atomic_file.hpp"
+#include "agent/test_dir.hpp"
+
+namespace henge::agent {
+namespace {
+
+TEST(AgentState, AbsentIsEmptyAndWhatIsSavedLoads) {
+  TestDir dir;
+  auto empty = load_state(dir.path());
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->revision, 0);
+  EXPECT_FALSE(empty->unsent_ack.has_value());
+
+  AgentState state{42, "abc", Ack{43, false, "verify command failed: exit 1"}};
+  ASSERT_TRUE(save_state(dir.path(), state).ok());
+  auto loaded = load_state(dir.path());
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->revision, 42);
+  EXPECT_EQ(loaded->sha256, "abc");
+  ASSERT_TRUE(loaded->unsent_ack.has_value());
+  EXPECT_EQ(loaded->unsent_ack->revision, 43);
+  EXPECT_FALSE(loaded->unsent_ack->applied);
+  EXPECT_EQ(loaded->unsent_ack->error, "verify command failed: exit 1");
+}
+
+TEST(AgentState, ADamagedFileIsAnErrorNotAFreshStart) {
+  TestDir dir;
+  ASSERT_TRUE(write_file_atomically(dir.file("state.json"), "{\"revision\":\"x\"}").ok());
+  auto loaded = load_state(dir.path());
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("damaged"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace henge::agent
