@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "agent/command.hpp"
+#include "core/json_diff.hpp"
 
 namespace henge::agent {
 
@@ -49,7 +50,7 @@ ApplyReport Applier::apply(const ConfigDocument& doc) {
   }
   if (auto st = staged->commit(); !st.ok()) return rejected("cannot put the config in place: " + st.error().message);
   report.committed = true;
-  report.changed = changed_paths(before, doc.config);
+  report.changed = core::changed_paths(before, doc.config);
 
   if (!settings_.apply_cmd.empty()) {
     auto run = run_command(settings_.apply_cmd, {{"HENGE_REVISION", revision}, {"HENGE_CONFIG_PATH", settings_.output}},

@@ -79,10 +79,15 @@ core::Status StagedFile::commit() {
   return sync_directory(directory_of(target_));
 }
 
-core::Result<StagedFile> stage_file(const std::string& target, std::string_view bytes, const FaultProbe* probe) {
+core::Result<StagedFile> stage_file(const std::string& target, std::string_view bytes, const FaultProbe* probe,
+                                    std::optional<unsigned> wanted_mode) {
   mode_t mode = 0644;
   struct stat st {};
-  if (::stat(target.c_str(), &st) == 0) mode = st.st_mode & 07777;
+  if (wanted_mode) {
+    mode = static_cast<mode_t>(*wanted_mode);
+  } else if (::stat(target.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777;
+  }
 
   int fd = -1;
   std::string temp;
@@ -109,8 +114,8 @@ core::Result<StagedFile> stage_file(const std::string& target, std::string_view 
   return staged;
 }
 
-core::Status write_file_atomically(const std::string& target, std::string_view bytes) {
-  auto staged = stage_file(target, bytes);
+core::Status write_file_atomically(const std::string& target, std::string_view bytes, std::optional<unsigned> mode) {
+  auto staged = stage_file(target, bytes, nullptr, mode);
   if (!staged.ok()) return std::move(staged).error();
   return staged->commit();
 }

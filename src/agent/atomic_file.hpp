@@ -4,6 +4,7 @@
 // file beside it, fsync, read it back, rename it over the target, fsync the directory.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,12 +38,14 @@ class StagedFile final {
 };
 
 /// Writes `bytes` into a new temporary file in `target`'s directory, fsyncs it, reads it
-/// back and compares. The file takes the target's permissions when it exists, else 0644.
+/// back and compares. The file gets `mode` when given, else the target's permissions
+/// when it exists, else 0644.
 core::Result<StagedFile> stage_file(const std::string& target, std::string_view bytes,
-                                    const FaultProbe* probe = nullptr);
+                                    const FaultProbe* probe = nullptr, std::optional<unsigned> mode = std::nullopt);
 
 /// Writes `bytes` to `target` atomically: stage_file, then commit.
-core::Status write_file_atomically(const std::string& target, std::string_view bytes);
+core::Status write_file_atomically(const std::string& target, std::string_view bytes,
+                                   std::optional<unsigned> mode = std::nullopt);
 
 /// Deletes the temporary files a killed writer left beside `target`.
 void remove_stale_temporaries(const std::string& target);

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/result.hpp"
 
@@ -23,9 +22,5 @@ struct ConfigDocument {
 /// Parses a document (the data of a `config` event, or a poll's body) and checks its
 /// hash; `invalid` says what is wrong with it.
 core::Result<ConfigDocument> parse_config_document(std::string_view text);
-
-/// The JSON pointers of the leaves that differ between two configs (added, removed
-/// or changed), objects walked member by member, in sorted order.
-std::vector<std::string> changed_paths(const boost::json::value& before, const boost::json::value& after);
 
 }  // namespace henge::agent

@@ -35,12 +35,5 @@ TEST(ConfigDocument, RefusesAWrongHashAndBrokenDocuments) {
   EXPECT_FALSE(parse_config_document(reordered).ok());
 }
 
-TEST(ConfigDocument, ChangedPathsListsAddedRemovedAndChangedLeaves) {
-  const auto before = boost::json::parse(R"({"a":1,"b":{"c":2,"d":3},"e/f":true,"gone":1})");
-  const auto after = boost::json::parse(R"({"a":1,"b":{"c":5,"d":3},"e/f":false,"new":{"x":1}})");
-  EXPECT_EQ(changed_paths(before, after), (std::vector<std::string>{"/b/c", "/e~1f", "/gone", "/new"}));
-  EXPECT_TRUE(changed_paths(after, after).empty());
-}
-
 }  // namespace
 }  // namespace henge::agent

@@ -1,0 +1,113 @@
+#include "cli/context.hpp"
+
+#include <boost/json.hpp>
+#include <iterator>
+#include <sstream>
+
+#include "agent/atomic_file.hpp"
+#include "cli/credentials.hpp"
+#include "cli/output.hpp"
+#include "core/json_diff.hpp"
+#include "core/json_pointer.hpp"
+
+namespace henge::cli {
+
+namespace json = boost::json;
+using core::Errc;
+using core::make_error;
+
+core::Result<ApiClient*> Context::api() {
+  if (api_) return api_.get();
+  if (server.empty() || token.empty()) {
+    auto saved = load_credentials();
+    if (!saved.ok()) return std::move(saved).error();
+    if (server.empty()) server = saved->server;
+    if (token.empty()) token = saved->token;
+  }
+  if (server.empty()) {
+    return make_error(Errc::invalid, "no server: give --server, set HENGE_SERVER, or run henge login");
+  }
+  if (token.empty()) return make_error(Errc::invalid, "no token: give --token, set HENGE_TOKEN, or run henge login");
+  auto url = client::parse_url(server);
+  if (!url.ok()) return std::move(url).error();
+  api_ = std::make_unique<ApiClient>(std::move(*url), token,
+                                     std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
+  return api_.get();
+}
+
+core::Result<json::array> Context::list_all(const std::string& path_with_query, std::size_t max_items) {
+  auto client = api();
+  if (!client.ok()) return std::move(client).error();
+  json::array items;
+  std::string cursor;
+  const char sep = path_with_query.find('?') == std::string::npos ? '?' : '&';
+  do {
+    std::string path = path_with_query + sep + "limit=" + std::to_string(std::min<std::size_t>(max_items, 500));
+    if (!cursor.empty()) path += "&cursor=" + url_encode(cursor);
+    auto page = (*client)->call(ApiCall{"GET", path, {}, {}, {}});
+    if (!page.ok()) return std::move(page).error();
+    const auto* obj = page->body.if_object();
+    const auto* page_items = obj != nullptr ? obj->if_contains("items") : nullptr;
+    if (page_items == nullptr || !page_items->is_array()) return make_error(Errc::internal, "unexpected list answer");
+    for (const auto& item : page_items->as_array()) {
+      if (items.size() == max_items) return items;
+      items.push_back(item);
+    }
+    const auto* next = obj->if_contains("next_cursor");
+    cursor = next != nullptr && next->is_string() ? std::string(next->as_string()) : "";
+  } while (!cursor.empty());
+  return items;
+}
+
+void on_run(CLI::App* app, Context& context, std::function<core::Status()> action) {
+  app->callback([&context, action = std::move(action)] { context.action = action; });
+}
+
+core::Result<json::value> read_json_file(const std::string& path) {
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    auto file = agent::read_file(path, 16 << 20);
+    if (!file.ok()) return std::move(file).error();
+    text = std::move(*file);
+  }
+  boost::system::error_code ec;
+  auto value = json::parse(text, ec);
+  if (ec) return make_error(Errc::invalid, (path == "-" ? "stdin" : path) + " is not JSON: " + ec.message());
+  return value;
+}
+
+core::Status write_secret_file(const std::string& path, const std::string& content) {
+  return agent::write_file_atomically(path, content, 0600);
+}
+
+void print_dry_run(Context& context, const json::value& body) {
+  if (context.json()) {
+    *context.out << pretty_json(body) << "\n";
+    return;
+  }
+  const auto* devices = body.is_object() ? body.as_object().if_contains("devices") : nullptr;
+  if (devices == nullptr || !devices->is_array() || devices->as_array().empty()) {
+    *context.out << "dry run: no device would change\n";
+    return;
+  }
+  *context.out << "dry run: nothing was changed\n";
+  for (const auto& d : devices->as_array()) {
+    const auto& item = d.as_object();
+    const auto& before = item.at("before");
+    const auto& after = item.at("after");
+    const auto paths = core::changed_paths(before.is_null() ? json::value(json::object{}) : before, after);
+    *context.out << field(d, "device") << (paths.empty() ? ": no change" : ":") << "\n";
+    for (const auto& path : paths) {
+      const auto pointer = core::JsonPointer::parse(path);
+      const json::value* old_value = pointer.ok() ? core::find(before, *pointer) : nullptr;
+      const json::value* new_value = pointer.ok() ? core::find(after, *pointer) : nullptr;
+      *context.out << "  " << (path.empty() ? "/" : path) << ": "
+                   << (old_value ? json::serialize(*old_value) : "(unset)") << " -> "
+                   << (new_value ? json::serialize(*new_value) : "(unset)") << "\n";
+    }
+  }
+}
+
+}  // namespace henge::cli

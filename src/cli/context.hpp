@@ -1,0 +1,52 @@
+#pragma once
+// What every `henge` command shares: the global flags, the API client they resolve to,
+// and the one action the parsed command line chose.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli/api_client.hpp"
+
+namespace henge::cli {
+
+struct Context {
+  std::string server;
+  std::string token;
+  std::string output = "table";
+  double timeout_s = 30;
+  std::function<core::Status()> action;  ///< set by the chosen subcommand
+  std::ostream* out = &std::cout;
+
+  /// The client for --server/--token, HENGE_SERVER/HENGE_TOKEN, or `henge login`'s
+  /// file, in that order; an error says which is missing.
+  core::Result<ApiClient*> api();
+  [[nodiscard]] bool json() const { return output == "json"; }
+
+  /// Every page of a list, items concatenated (the server pages by `limit` and `cursor`).
+  core::Result<boost::json::array> list_all(const std::string& path_with_query, std::size_t max_items);
+
+ private:
+  std::unique_ptr<ApiClient> api_;
+};
+
+/// Sets `context.action` for `app`: what runs when the subcommand is chosen.
+void on_run(CLI::App* app, Context& context, std::function<core::Status()> action);
+
+void add_login_command(CLI::App& app, Context& context);
+void add_device_commands(CLI::App& app, Context& context);
+void add_schema_commands(CLI::App& app, Context& context);
+void add_group_commands(CLI::App& app, Context& context);
+void add_config_commands(CLI::App& app, Context& context);
+void add_fleet_commands(CLI::App& app, Context& context);  // audit, watch, status
+
+/// Reads a JSON document from a file ("-" for stdin).
+core::Result<boost::json::value> read_json_file(const std::string& path);
+/// Writes a token to a new file readable by its owner only.
+core::Status write_secret_file(const std::string& path, const std::string& content);
+/// Prints a dry run's answer: each device and the keys its config would change.
+void print_dry_run(Context& context, const boost::json::value& body);
+
+}  // namespace henge::cli
