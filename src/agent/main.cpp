@@ -94,7 +94,12 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", f.log_level, "debug, info, warn or error")
       ->envname("HENGE_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2 after CLI11's one-line message.
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
 
   log::Level level = log::Level::info;
   log::parse_level(f.log_level, level);

@@ -55,7 +55,7 @@ void print_explained(Context& ctx, const json::value& answer) {
     table.add({std::string(pointer), cell(value), cell(&source)});
   }
   *ctx.out << "device " << field(answer, "device") << ", revision " << field(answer, "revision") << ", schema "
-           << field(answer, "schema") << "\n";
+           << schema_label(obj.if_contains("schema")) << "\n";
   table.print(*ctx.out);
 }
 

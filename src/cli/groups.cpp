@@ -74,7 +74,7 @@ void add_group_commands(CLI::App& app, Context& ctx) {
     return {};
   });
 
-  auto* rm = group->add_subcommand("rm", "Delete a group (no device may list it)");
+  auto* rm = group->add_subcommand("rm", "Delete a group; its config stops applying to its members");
   rm->add_option("name", flags->name, "Group name")->required();
   on_run(rm, ctx, [&ctx, flags]() -> core::Status {
     auto api = ctx.api();

@@ -27,7 +27,12 @@ int main(int argc, char** argv) {
   cli::add_group_commands(app, ctx);
   cli::add_config_commands(app, ctx);
   cli::add_fleet_commands(app, ctx);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2 after CLI11's one-line message.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   if (!ctx.action) {
     std::cerr << app.help();

@@ -72,6 +72,14 @@ std::string cell(const json::value* value) {
   return json::serialize(*value);
 }
 
+std::string schema_label(const json::value* value) {
+  if (value == nullptr || !value->is_object()) return cell(value);
+  const auto& o = value->as_object();
+  const auto* name = o.if_contains("name");
+  const auto* version = o.if_contains("version");
+  return cell(name) + (version != nullptr && !version->is_null() ? "@" + cell(version) : "");
+}
+
 std::string field(const json::value& object, std::string_view key) {
   const auto* obj = object.if_object();
   return cell(obj == nullptr ? nullptr : obj->if_contains(key));

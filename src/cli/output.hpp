@@ -28,6 +28,9 @@ std::string pretty_json(const boost::json::value& value);
 /// A value as a table cell: strings bare, null as "-", everything else as compact JSON.
 std::string cell(const boost::json::value* value);
 
+/// A schema reference ({"name","version"} or a name) as "name@version".
+std::string schema_label(const boost::json::value* value);
+
 /// The member `key` of an object value as a table cell ("-" when absent).
 std::string field(const boost::json::value& object, std::string_view key);
 
