@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds henged (release) and starts it on its embedded default: SQLite under
-# ./henge-data, listening on :8080. Extra arguments go to henged (see --help).
+# Builds henged, the henge CLI and henge-agent (release, under build/release/src/) and
+# starts henged on its embedded default: SQLite under ./henge-data, listening on :8080.
+# Extra arguments go to henged (see --help).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 cd "$root"
 cmake --preset release >/dev/null
-cmake --build --preset release --target henged
+cmake --build --preset release
 exec "$root/build/release/src/henged/henged" "$@"

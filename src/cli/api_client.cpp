@@ -25,6 +25,41 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
+std::string query_string(std::initializer_list<std::pair<const char*, std::string>> params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!value.empty()) out += (out.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
+  }
+  return out;
+}
+
+core::Errc errc_for_status(int status) {
+  switch (status) {
+    case 400:
+      return Errc::invalid;
+    case 401:
+      return Errc::unauthorized;
+    case 403:
+      return Errc::forbidden;
+    case 404:
+      return Errc::not_found;
+    case 409:
+      return Errc::conflict;
+    case 412:
+      return Errc::precondition_failed;
+    case 413:
+      return Errc::too_large;
+    case 415:
+      return Errc::unsupported_media_type;
+    case 422:
+      return Errc::validation_failed;
+    case 429:
+      return Errc::rate_limited;
+    default:
+      return status >= 500 ? Errc::unavailable : Errc::invalid;
+  }
+}
+
 std::string describe_problem(int status, const std::string& body) {
   std::string out = std::to_string(status);
   boost::system::error_code ec;
@@ -70,8 +105,7 @@ core::Result<ApiAnswer> ApiClient::call(const ApiCall& call) {
     return make_error(Errc::unavailable,
                       "cannot reach " + http_.server().host_header() + ": " + answer.error().message);
   if (answer->status / 100 != 2) {
-    return make_error(answer->status == 404 ? Errc::not_found : Errc::invalid,
-                      describe_problem(answer->status, answer->body));
+    return make_error(errc_for_status(answer->status), describe_problem(answer->status, answer->body));
   }
   ApiAnswer out;
   out.status = answer->status;
@@ -97,7 +131,8 @@ core::Result<client::StreamOutcome> ApiClient::stream(const std::string& path, c
                       "cannot reach " + http_.server().host_header() + ": " + outcome.error().message);
   }
   if (outcome->head.status / 100 != 2) {
-    return make_error(Errc::invalid, describe_problem(outcome->head.status, outcome->head.body));
+    return make_error(errc_for_status(outcome->head.status),
+                      describe_problem(outcome->head.status, outcome->head.body));
   }
   return outcome;
 }

@@ -3,6 +3,7 @@
 // into an error that carries the server's problem detail.
 
 #include <boost/json/value.hpp>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,12 @@ class ApiClient final {
 
 /// Percent-encodes one URL path segment or query value.
 std::string url_encode(std::string_view text);
+
+/// "?a=1&b=2" from the pairs whose value is not empty ("" when none is).
+std::string query_string(std::initializer_list<std::pair<const char*, std::string>> params);
+
+/// The error code an HTTP status stands for (the inverse of henged's mapping).
+core::Errc errc_for_status(int status);
 
 /// The error message for a problem+json (or any non-2xx) answer.
 std::string describe_problem(int status, const std::string& body);

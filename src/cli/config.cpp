@@ -34,16 +34,6 @@ ValuesResource device_values(const std::string& id) {
   return ValuesResource{path, path, [](const json::value& answer) { return answer.as_object().at("values"); }};
 }
 
-void print_written(Context& ctx, const ApiAnswer& answer, bool dry_run) {
-  if (dry_run) {
-    print_dry_run(ctx, answer.body);
-  } else if (ctx.json()) {
-    *ctx.out << pretty_json(answer.body) << "\n";
-  } else {
-    *ctx.out << "revision " << field(answer.body, "revision") << "\n";
-  }
-}
-
 // Every key of the effective config with its value and the layer it comes from.
 void print_explained(Context& ctx, const json::value& answer) {
   const auto& obj = answer.as_object();
@@ -69,9 +59,7 @@ void add_config_commands(CLI::App& app, Context& ctx) {
   get->add_option("device", flags->id, "Device id")->required();
   get->add_flag("--explain", flags->explain, "Show where each value comes from (schema default, group, device)");
   on_run(get, ctx, [&ctx, flags]() -> core::Status {
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    auto answer = (*api)->call(ApiCall{"GET", device_path(flags->id) + "/config", {}, {}, {}});
+    auto answer = ctx.call(ApiCall{"GET", device_path(flags->id) + "/config", {}, {}, {}});
     if (!answer.ok()) return std::move(answer).error();
     if (ctx.json()) {
       *ctx.out << pretty_json(answer->body) << "\n";
@@ -89,12 +77,7 @@ void add_config_commands(CLI::App& app, Context& ctx) {
       ->required();
   set->add_flag("--dry-run", flags->dry_run, "Show what would change; change nothing");
   on_run(set, ctx, [&ctx, flags]() -> core::Status {
-    auto assignments = parse_assignments(flags->assignments);
-    if (!assignments.ok()) return std::move(assignments).error();
-    return edit_values(ctx, device_values(flags->id), flags->dry_run, [&](json::value& values) -> core::Status {
-      for (const auto& a : *assignments) HENGE_TRY(core::set_at(values, *core::JsonPointer::parse(a.pointer), a.value));
-      return {};
-    });
+    return set_keys(ctx, device_values(flags->id), flags->assignments, flags->dry_run);
   });
 
   auto* unset = config->add_subcommand("unset", "Remove a device's own value for a key");
@@ -107,13 +90,7 @@ void add_config_commands(CLI::App& app, Context& ctx) {
     auto parsed = core::JsonPointer::parse(*pointer);
     std::string path = device_path(flags->id) + "/config";
     for (const auto& token : parsed->tokens()) path += "/" + url_encode(core::escape_pointer_token(token));
-    if (flags->dry_run) path += "?dry_run=true";
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    auto answer = (*api)->call(ApiCall{"DELETE", path, {}, {}, {}});
-    if (!answer.ok()) return std::move(answer).error();
-    print_written(ctx, *answer, flags->dry_run);
-    return {};
+    return write_and_report(ctx, ApiCall{"DELETE", path, {}, {}, {}}, flags->dry_run, revision_summary);
   });
 
   auto* patch = config->add_subcommand("patch", "Merge a JSON merge patch (RFC 7386) into a device's own values");
@@ -123,13 +100,10 @@ void add_config_commands(CLI::App& app, Context& ctx) {
   on_run(patch, ctx, [&ctx, flags]() -> core::Status {
     auto document = read_json_file(flags->file);
     if (!document.ok()) return std::move(document).error();
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    const auto path = device_path(flags->id) + "/config" + (flags->dry_run ? "?dry_run=true" : "");
-    auto answer = (*api)->call(ApiCall{"PATCH", path, std::move(*document), "application/merge-patch+json", {}});
-    if (!answer.ok()) return std::move(answer).error();
-    print_written(ctx, *answer, flags->dry_run);
-    return {};
+    return write_and_report(
+        ctx,
+        ApiCall{"PATCH", device_path(flags->id) + "/config", std::move(*document), "application/merge-patch+json", {}},
+        flags->dry_run, revision_summary);
   });
 
   auto* history = config->add_subcommand("history", "List the revisions of a device's config, newest first");
@@ -138,16 +112,11 @@ void add_config_commands(CLI::App& app, Context& ctx) {
   on_run(history, ctx, [&ctx, flags]() -> core::Status {
     auto entries = ctx.list_all(device_path(flags->id) + "/history", flags->limit);
     if (!entries.ok()) return std::move(entries).error();
-    if (ctx.json()) {
-      *ctx.out << pretty_json(*entries) << "\n";
-      return {};
-    }
-    Table table({"REVISION", "AT", "ACTOR", "ACTION", "SHA256"});
-    for (const auto& e : *entries) {
-      table.add({field(e, "revision"), field(e, "at"), field(e, "actor"), field(e, "action"),
-                 field(e, "sha256").substr(0, 12)});
-    }
-    table.print(*ctx.out);
+    print_list(ctx, *entries, {"REVISION", "AT", "ACTOR", "ACTION", "SHA256"},
+               [](const json::value& e) -> std::vector<std::string> {
+                 return {field(e, "revision"), field(e, "at"), field(e, "actor"), field(e, "action"),
+                         field(e, "sha256").substr(0, 12)};
+               });
     return {};
   });
 
@@ -158,14 +127,13 @@ void add_config_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::PositiveNumber);
   rollback->add_flag("--dry-run", flags->dry_run, "Show what would change; change nothing");
   on_run(rollback, ctx, [&ctx, flags]() -> core::Status {
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    const auto path = device_path(flags->id) + "/rollback" + (flags->dry_run ? "?dry_run=true" : "");
-    auto answer =
-        (*api)->call(ApiCall{"POST", path, json::object{{"revision", flags->revision}}, "application/json", {}});
-    if (!answer.ok()) return std::move(answer).error();
-    print_written(ctx, *answer, flags->dry_run);
-    return {};
+    return write_and_report(ctx,
+                            ApiCall{"POST",
+                                    device_path(flags->id) + "/rollback",
+                                    json::object{{"revision", flags->revision}},
+                                    "application/json",
+                                    {}},
+                            flags->dry_run, revision_summary);
   });
 }
 

@@ -35,16 +35,20 @@ core::Result<ApiClient*> Context::api() {
   return api_.get();
 }
 
-core::Result<json::array> Context::list_all(const std::string& path_with_query, std::size_t max_items) {
+core::Result<ApiAnswer> Context::call(ApiCall call) {
   auto client = api();
   if (!client.ok()) return std::move(client).error();
+  return (*client)->call(call);
+}
+
+core::Result<json::array> Context::list_all(const std::string& path_with_query, std::size_t max_items) {
   json::array items;
   std::string cursor;
   const char sep = path_with_query.find('?') == std::string::npos ? '?' : '&';
   do {
     std::string path = path_with_query + sep + "limit=" + std::to_string(std::min<std::size_t>(max_items, 500));
     if (!cursor.empty()) path += "&cursor=" + url_encode(cursor);
-    auto page = (*client)->call(ApiCall{"GET", path, {}, {}, {}});
+    auto page = call(ApiCall{"GET", path, {}, {}, {}});
     if (!page.ok()) return std::move(page).error();
     const auto* obj = page->body.if_object();
     const auto* page_items = obj != nullptr ? obj->if_contains("items") : nullptr;
@@ -108,6 +112,40 @@ void print_dry_run(Context& context, const json::value& body) {
                    << (new_value ? json::serialize(*new_value) : "(unset)") << "\n";
     }
   }
+}
+
+}  // namespace henge::cli
+
+namespace henge::cli {
+
+core::Status write_and_report(Context& context, ApiCall call, bool dry_run,
+                              const std::function<std::string(const ApiAnswer&)>& summary) {
+  if (dry_run) call.path += (call.path.find('?') == std::string::npos ? "?" : "&") + std::string("dry_run=true");
+  auto answer = context.call(std::move(call));
+  if (!answer.ok()) return std::move(answer).error();
+  if (dry_run) {
+    print_dry_run(context, answer->body);
+  } else if (context.json()) {
+    *context.out << pretty_json(answer->body) << "\n";
+  } else {
+    *context.out << summary(*answer) << "\n";
+  }
+  return {};
+}
+
+void print_list(Context& context, const json::array& items, std::vector<std::string> headers,
+                const std::function<std::vector<std::string>(const json::value&)>& row) {
+  if (context.json()) {
+    *context.out << pretty_json(items) << "\n";
+    return;
+  }
+  Table table(std::move(headers));
+  for (const auto& item : items) table.add(row(item));
+  table.print(*context.out);
+}
+
+std::string revision_summary(const ApiAnswer& answer) {
+  return "revision " + field(answer.body, "revision");
 }
 
 }  // namespace henge::cli

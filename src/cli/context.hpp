@@ -25,6 +25,9 @@ struct Context {
   core::Result<ApiClient*> api();
   [[nodiscard]] bool json() const { return output == "json"; }
 
+  /// One call through api().
+  core::Result<ApiAnswer> call(ApiCall call);
+
   /// Every page of a list, items concatenated (the server pages by `limit` and `cursor`).
   core::Result<boost::json::array> list_all(const std::string& path_with_query, std::size_t max_items);
 
@@ -48,5 +51,17 @@ core::Result<boost::json::value> read_json_file(const std::string& path);
 core::Status write_secret_file(const std::string& path, const std::string& content);
 /// Prints a dry run's answer: each device and the keys its config would change.
 void print_dry_run(Context& context, const boost::json::value& body);
+
+/// Prints a list: as JSON with -o json, else a table of `headers` with `row(item)`.
+void print_list(Context& context, const boost::json::array& items, std::vector<std::string> headers,
+                const std::function<std::vector<std::string>(const boost::json::value&)>& row);
+
+/// Makes a write (with ?dry_run=true when `dry_run`) and prints its outcome: the dry
+/// run, the answer as JSON with -o json, or `summary(answer)` for people.
+core::Status write_and_report(Context& context, ApiCall call, bool dry_run,
+                              const std::function<std::string(const ApiAnswer&)>& summary);
+
+/// The summary of a write that made a revision: "revision N".
+std::string revision_summary(const ApiAnswer& answer);
 
 }  // namespace henge::cli

@@ -89,9 +89,7 @@ void add_device_commands(CLI::App& app, Context& ctx) {
       for (const auto& g : flags->groups) groups.push_back(json::string(g));
       body["groups"] = std::move(groups);
     }
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    auto answer = (*api)->call(ApiCall{"POST", "/v1/devices", json::value(std::move(body)), "application/json", {}});
+    auto answer = ctx.call(ApiCall{"POST", "/v1/devices", json::value(std::move(body)), "application/json", {}});
     if (!answer.ok()) return std::move(answer).error();
     return hand_over_token(ctx, answer->body, flags->token_file, "registered");
   });
@@ -104,36 +102,25 @@ void add_device_commands(CLI::App& app, Context& ctx) {
   list->add_option("--connected", flags->connected, "true or false")->check(CLI::IsMember({"true", "false"}));
   list->add_option("--limit", flags->limit, "At most this many devices")->check(CLI::PositiveNumber);
   on_run(list, ctx, [&ctx, flags]() -> core::Status {
-    std::string query;
-    const auto filter = [&query](const char* name, const std::string& value) {
-      if (!value.empty()) query += (query.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
-    };
-    filter("status", flags->status);
-    filter("group", flags->group);
-    filter("label", flags->label);
-    filter("schema", flags->schema);
-    filter("connected", flags->connected);
+    const auto query = query_string({{"status", flags->status},
+                                     {"group", flags->group},
+                                     {"label", flags->label},
+                                     {"schema", flags->schema},
+                                     {"connected", flags->connected}});
     auto devices = ctx.list_all("/v1/devices" + query, flags->limit);
     if (!devices.ok()) return std::move(devices).error();
-    if (ctx.json()) {
-      *ctx.out << pretty_json(*devices) << "\n";
-      return {};
-    }
-    Table table({"ID", "SCHEMA", "STATUS", "CONNECTED", "APPLIED/DESIRED", "LAST SEEN"});
-    for (const auto& d : *devices) {
-      table.add({field(d, "id"), field(d, "schema"), field(d, "status"), field(d, "connected"), applied_of(d),
-                 field(d, "last_seen")});
-    }
-    table.print(*ctx.out);
+    print_list(ctx, *devices, {"ID", "SCHEMA", "STATUS", "CONNECTED", "APPLIED/DESIRED", "LAST SEEN"},
+               [](const json::value& d) -> std::vector<std::string> {
+                 return {field(d, "id"),        field(d, "schema"), field(d, "status"),
+                         field(d, "connected"), applied_of(d),      field(d, "last_seen")};
+               });
     return {};
   });
 
   auto* get = device->add_subcommand("get", "Show a device");
   get->add_option("id", flags->id, "Device id")->required();
   on_run(get, ctx, [&ctx, flags]() -> core::Status {
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    auto answer = (*api)->call(ApiCall{"GET", "/v1/devices/" + url_encode(flags->id), {}, {}, {}});
+    auto answer = ctx.call(ApiCall{"GET", "/v1/devices/" + url_encode(flags->id), {}, {}, {}});
     if (!answer.ok()) return std::move(answer).error();
     print_device(ctx, answer->body);
     return {};
@@ -142,9 +129,7 @@ void add_device_commands(CLI::App& app, Context& ctx) {
   auto* rm = device->add_subcommand("rm", "Remove a device (its stream closes, its token stops working)");
   rm->add_option("id", flags->id, "Device id")->required();
   on_run(rm, ctx, [&ctx, flags]() -> core::Status {
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    auto answer = (*api)->call(ApiCall{"DELETE", "/v1/devices/" + url_encode(flags->id), {}, {}, {}});
+    auto answer = ctx.call(ApiCall{"DELETE", "/v1/devices/" + url_encode(flags->id), {}, {}, {}});
     if (!answer.ok()) return std::move(answer).error();
     if (!ctx.json()) *ctx.out << "device " << flags->id << " removed\n";
     return {};
@@ -154,9 +139,7 @@ void add_device_commands(CLI::App& app, Context& ctx) {
   rotate->add_option("id", flags->id, "Device id")->required();
   rotate->add_option("--token-file", flags->token_file, "Write the token to this file (0600) instead of printing it");
   on_run(rotate, ctx, [&ctx, flags]() -> core::Status {
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    auto answer = (*api)->call(
+    auto answer = ctx.call(
         ApiCall{"POST", "/v1/devices/" + url_encode(flags->id) + "/token", json::object{}, "application/json", {}});
     if (!answer.ok()) return std::move(answer).error();
     return hand_over_token(ctx, answer->body, flags->token_file, "has a new token");

@@ -24,7 +24,10 @@ struct ValuesResource {
 core::Status edit_values(Context& ctx, const ValuesResource& resource, bool dry_run,
                          const std::function<core::Status(boost::json::value& values)>& edit);
 
-/// Parses KEY=VALUE arguments, all or none.
-core::Result<std::vector<Assignment>> parse_assignments(const std::vector<std::string>& args);
+/// `set`: KEY=VALUE arguments applied to the values in one write.
+core::Status set_keys(Context& ctx, const ValuesResource& resource, const std::vector<std::string>& args, bool dry_run);
+
+/// `unset`: one key removed from the values.
+core::Status unset_key(Context& ctx, const ValuesResource& resource, const std::string& key, bool dry_run);
 
 }  // namespace henge::cli

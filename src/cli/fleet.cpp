@@ -12,7 +12,6 @@ namespace henge::cli {
 
 namespace json = boost::json;
 using core::Errc;
-using core::make_error;
 
 namespace {
 
@@ -63,8 +62,9 @@ core::Status watch(Context& ctx, std::size_t count) {
     });
     if (done) return {};
     if (!outcome.ok()) {
-      // A refused token or a bad request will not get better by retrying.
-      if (outcome.error().code == Errc::invalid) return std::move(outcome).error();
+      // A refused token or a bad request will not get better by retrying; a network
+      // failure or a 5xx may.
+      if (outcome.error().code != Errc::unavailable) return std::move(outcome).error();
       std::cerr << "henge: " << outcome.error().message << "; retrying\n";
     }
     const auto ceiling = std::min<std::int64_t>(30000, std::int64_t{500} << std::min(failures++, 10u));
@@ -84,25 +84,14 @@ void add_fleet_commands(CLI::App& app, Context& ctx) {
   audit->add_option("--target", flags->target, "Only this target, e.g. device/pi-1");
   audit->add_option("--limit", flags->limit, "At most this many")->check(CLI::PositiveNumber)->capture_default_str();
   on_run(audit, ctx, [&ctx, flags]() -> core::Status {
-    std::string query;
-    const auto filter = [&query](const char* name, const std::string& value) {
-      if (!value.empty()) query += (query.empty() ? "?" : "&") + std::string(name) + "=" + url_encode(value);
-    };
-    filter("actor", flags->actor);
-    filter("action", flags->action);
-    filter("target", flags->target);
+    const auto query = query_string({{"actor", flags->actor}, {"action", flags->action}, {"target", flags->target}});
     auto entries = ctx.list_all("/v1/audit" + query, flags->limit);
     if (!entries.ok()) return std::move(entries).error();
-    if (ctx.json()) {
-      *ctx.out << pretty_json(*entries) << "\n";
-      return {};
-    }
-    Table table({"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "REVISION"});
-    for (const auto& e : *entries) {
-      table.add({field(e, "seq"), field(e, "at"), field(e, "actor"), field(e, "action"), field(e, "target"),
-                 field(e, "revision")});
-    }
-    table.print(*ctx.out);
+    print_list(ctx, *entries, {"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "REVISION"},
+               [](const json::value& e) -> std::vector<std::string> {
+                 return {field(e, "seq"),    field(e, "at"),     field(e, "actor"),
+                         field(e, "action"), field(e, "target"), field(e, "revision")};
+               });
     return {};
   });
 

@@ -4,7 +4,6 @@
 #include "cli/context.hpp"
 #include "cli/edit_values.hpp"
 #include "cli/output.hpp"
-#include "core/json_pointer.hpp"
 
 namespace henge::cli {
 
@@ -42,27 +41,17 @@ void add_group_commands(CLI::App& app, Context& ctx) {
     auto document = read_json_file(flags->file);
     if (!document.ok()) return std::move(document).error();
     if (!document->is_object()) return make_error(Errc::invalid, flags->file + " must hold a JSON object");
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    const auto path = "/v1/groups/" + url_encode(flags->name) + (flags->dry_run ? "?dry_run=true" : "");
-    auto answer = (*api)->call(ApiCall{"PUT", path, std::move(*document), "application/json", {}});
-    if (!answer.ok()) return std::move(answer).error();
-    if (flags->dry_run) {
-      print_dry_run(ctx, answer->body);
-    } else if (ctx.json()) {
-      *ctx.out << pretty_json(answer->body) << "\n";
-    } else {
-      *ctx.out << "group " << field(answer->body, "name") << " at revision " << field(answer->body, "revision") << "\n";
-    }
-    return {};
+    return write_and_report(
+        ctx, ApiCall{"PUT", "/v1/groups/" + url_encode(flags->name), std::move(*document), "application/json", {}},
+        flags->dry_run, [](const ApiAnswer& a) {
+          return "group " + field(a.body, "name") + " at revision " + field(a.body, "revision");
+        });
   });
 
   auto* get = group->add_subcommand("get", "Show a group");
   get->add_option("name", flags->name, "Group name")->required();
   on_run(get, ctx, [&ctx, flags]() -> core::Status {
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    auto answer = (*api)->call(ApiCall{"GET", "/v1/groups/" + url_encode(flags->name), {}, {}, {}});
+    auto answer = ctx.call(ApiCall{"GET", "/v1/groups/" + url_encode(flags->name), {}, {}, {}});
     if (!answer.ok()) return std::move(answer).error();
     if (ctx.json()) {
       *ctx.out << pretty_json(answer->body) << "\n";
@@ -77,9 +66,7 @@ void add_group_commands(CLI::App& app, Context& ctx) {
   auto* rm = group->add_subcommand("rm", "Delete a group; its config stops applying to its members");
   rm->add_option("name", flags->name, "Group name")->required();
   on_run(rm, ctx, [&ctx, flags]() -> core::Status {
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    auto answer = (*api)->call(ApiCall{"DELETE", "/v1/groups/" + url_encode(flags->name), {}, {}, {}});
+    auto answer = ctx.call(ApiCall{"DELETE", "/v1/groups/" + url_encode(flags->name), {}, {}, {}});
     if (!answer.ok()) return std::move(answer).error();
     if (!ctx.json()) *ctx.out << "group " << flags->name << " removed\n";
     return {};
@@ -90,12 +77,7 @@ void add_group_commands(CLI::App& app, Context& ctx) {
   set->add_option("assignments", flags->assignments, "KEY=VALUE (dotted path or JSON pointer)")->required();
   set->add_flag("--dry-run", flags->dry_run, "Show what would change; change nothing");
   on_run(set, ctx, [&ctx, flags]() -> core::Status {
-    auto assignments = parse_assignments(flags->assignments);
-    if (!assignments.ok()) return std::move(assignments).error();
-    return edit_values(ctx, group_values(flags->name), flags->dry_run, [&](json::value& values) -> core::Status {
-      for (const auto& a : *assignments) HENGE_TRY(core::set_at(values, *core::JsonPointer::parse(a.pointer), a.value));
-      return {};
-    });
+    return set_keys(ctx, group_values(flags->name), flags->assignments, flags->dry_run);
   });
 
   auto* unset = group->add_subcommand("unset", "Remove a key from a group's config");
@@ -103,28 +85,18 @@ void add_group_commands(CLI::App& app, Context& ctx) {
   unset->add_option("key", flags->key, "Dotted path or JSON pointer")->required();
   unset->add_flag("--dry-run", flags->dry_run, "Show what would change; change nothing");
   on_run(unset, ctx, [&ctx, flags]() -> core::Status {
-    auto pointer = key_to_pointer(flags->key);
-    if (!pointer.ok()) return std::move(pointer).error();
-    return edit_values(ctx, group_values(flags->name), flags->dry_run, [&](json::value& values) -> core::Status {
-      return core::remove_at(values, *core::JsonPointer::parse(*pointer));
-    });
+    return unset_key(ctx, group_values(flags->name), flags->key, flags->dry_run);
   });
 
   auto* list = group->add_subcommand("list", "List groups");
   on_run(list, ctx, [&ctx]() -> core::Status {
     auto all = ctx.list_all("/v1/groups", 100000);
     if (!all.ok()) return std::move(all).error();
-    if (ctx.json()) {
-      *ctx.out << pretty_json(*all) << "\n";
-      return {};
-    }
-    Table table({"NAME", "PRIORITY", "REVISION", "KEYS"});
-    for (const auto& g : *all) {
+    print_list(ctx, *all, {"NAME", "PRIORITY", "REVISION", "KEYS"}, [](const json::value& g) {
       const auto& config = g.as_object().at("config");
-      table.add({field(g, "name"), field(g, "priority"), field(g, "revision"),
-                 std::to_string(config.is_object() ? config.as_object().size() : 0)});
-    }
-    table.print(*ctx.out);
+      return std::vector<std::string>{field(g, "name"), field(g, "priority"), field(g, "revision"),
+                                      std::to_string(config.is_object() ? config.as_object().size() : 0)};
+    });
     return {};
   });
 }

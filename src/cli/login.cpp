@@ -13,10 +13,8 @@ void add_login_command(CLI::App& app, Context& ctx) {
     if (ctx.server.empty() || ctx.token.empty()) {
       return make_error(Errc::invalid, "henge login needs --server and --token (or HENGE_SERVER and HENGE_TOKEN)");
     }
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
     // Any operator token may list devices; this proves the server and the token at once.
-    auto answer = (*api)->call(ApiCall{"GET", "/v1/devices?limit=1", {}, {}, {}});
+    auto answer = ctx.call(ApiCall{"GET", "/v1/devices?limit=1", {}, {}, {}});
     if (!answer.ok()) return std::move(answer).error();
     if (auto st = save_credentials(Credentials{ctx.server, ctx.token}); !st.ok()) return st;
     *ctx.out << "logged in to " << ctx.server << "; saved in " << credentials_path() << "\n";

@@ -18,15 +18,10 @@ struct SchemaFlags {
 };
 
 void print_versions(Context& ctx, const json::array& versions) {
-  if (ctx.json()) {
-    *ctx.out << pretty_json(versions) << "\n";
-    return;
-  }
-  Table table({"NAME", "VERSION", "REVISION", "CREATED"});
-  for (const auto& v : versions) {
-    table.add({field(v, "name"), field(v, "version"), field(v, "revision"), field(v, "created_at")});
-  }
-  table.print(*ctx.out);
+  print_list(ctx, versions, {"NAME", "VERSION", "REVISION", "CREATED"}, [](const json::value& v) {
+    return std::vector<std::string>{field(v, "name"), field(v, "version"), field(v, "revision"),
+                                    field(v, "created_at")};
+  });
 }
 
 }  // namespace
@@ -42,31 +37,21 @@ void add_schema_commands(CLI::App& app, Context& ctx) {
   on_run(apply, ctx, [&ctx, flags]() -> core::Status {
     auto document = read_json_file(flags->file);
     if (!document.ok()) return std::move(document).error();
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
-    const auto path = "/v1/schemas/" + url_encode(flags->name) + (flags->dry_run ? "?dry_run=true" : "");
-    auto answer = (*api)->call(ApiCall{"PUT", path, std::move(*document), "application/json", {}});
-    if (!answer.ok()) return std::move(answer).error();
-    if (flags->dry_run) {
-      print_dry_run(ctx, answer->body);
-    } else if (ctx.json()) {
-      *ctx.out << pretty_json(answer->body) << "\n";
-    } else {
-      *ctx.out << "schema " << field(answer->body, "name") << " is at version " << field(answer->body, "version")
-               << (answer->status == 201 ? "" : " (unchanged)") << "\n";
-    }
-    return {};
+    return write_and_report(
+        ctx, ApiCall{"PUT", "/v1/schemas/" + url_encode(flags->name), std::move(*document), "application/json", {}},
+        flags->dry_run, [](const ApiAnswer& a) {
+          return "schema " + field(a.body, "name") + " is at version " + field(a.body, "version") +
+                 (a.status == 201 ? "" : " (unchanged)");
+        });
   });
 
   auto* get = schema->add_subcommand("get", "Print a schema document (the latest version, or --version)");
   get->add_option("name", flags->name, "Schema name")->required();
   get->add_option("--version", flags->version, "Which version")->check(CLI::PositiveNumber);
   on_run(get, ctx, [&ctx, flags]() -> core::Status {
-    auto api = ctx.api();
-    if (!api.ok()) return std::move(api).error();
     auto path = "/v1/schemas/" + url_encode(flags->name);
     if (flags->version > 0) path += "?version=" + std::to_string(flags->version);
-    auto answer = (*api)->call(ApiCall{"GET", path, {}, {}, {}});
+    auto answer = ctx.call(ApiCall{"GET", path, {}, {}, {}});
     if (!answer.ok()) return std::move(answer).error();
     const auto* document = answer->body.as_object().if_contains("schema");
     *ctx.out << pretty_json(ctx.json() || document == nullptr ? answer->body : *document) << "\n";

@@ -13,7 +13,9 @@ if (!AGENT || !CLI) throw new Error('HENGE_AGENT_BIN and HENGE_CLI_BIN must name
 
 // One henge-agent with its own directory for the token, the output and the state.
 export class Agent {
-  constructor({ server, token, dir = tempDir('henge-agent-'), args = [], env = {} }) {
+  // `settingsFile`: give the settings in an agent.conf file instead of as flags.
+  constructor({ server, token, dir = tempDir('henge-agent-'), args = [], env = {}, settingsFile = false }) {
+    this.settingsFile = settingsFile;
     this.server = server;
     this.dir = dir;
     this.output = join(dir, 'out', 'config.json');
@@ -30,8 +32,14 @@ export class Agent {
     const given = [...this.args, ...args];
     // Quick reconnects keep tests short; a test of the backoff sets its own.
     const backoff = given.includes('--backoff-cap') ? [] : ['--backoff-base', '0.05', '--backoff-cap', '1'];
-    const argv = ['--server', this.server, '--token-file', this.tokenFile, '--output', this.output,
+    let argv = ['--server', this.server, '--token-file', this.tokenFile, '--output', this.output,
       '--state-dir', this.stateDir, ...backoff, ...given];
+    if (this.settingsFile) {
+      const conf = join(this.dir, 'agent.conf');
+      writeFileSync(conf, [`server = "${this.server}"`, `token-file = "${this.tokenFile}"`,
+        `output = "${this.output}"`, `state-dir = "${this.stateDir}"`, 'backoff-cap = 1', ''].join('\n'));
+      argv = ['--config', conf, ...given];
+    }
     this.log = '';
     this.proc = spawn(AGENT, argv, {
       env: { ...process.env, ...this.env, ...env, ASAN_OPTIONS: 'detect_leaks=1' },
