@@ -123,6 +123,7 @@ core::Status write_and_report(Context& context, ApiCall call, bool dry_run,
   if (dry_run) call.path += (call.path.find('?') == std::string::npos ? "?" : "&") + std::string("dry_run=true");
   auto answer = context.call(std::move(call));
   if (!answer.ok()) return std::move(answer).error();
+  if (!dry_run) context.last_write = *answer;
   if (dry_run) {
     print_dry_run(context, answer->body);
   } else if (context.json()) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/api_client.hpp"
@@ -19,6 +20,7 @@ struct Context {
   double timeout_s = 30;
   std::function<core::Status()> action;  ///< set by the chosen subcommand
   std::ostream* out = &std::cout;
+  std::optional<ApiAnswer> last_write;  ///< the answer of the last write made (not dry-run)
 
   /// The client for --server/--token, HENGE_SERVER/HENGE_TOKEN, or `henge login`'s
   /// file, in that order; an error says which is missing.

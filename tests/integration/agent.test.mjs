@@ -50,6 +50,12 @@ test('a value set with the CLI, then with curl, is in the agent\'s file and in_s
   assert.ok(Date.now() - sent <= 1000);
   assert.deepEqual(JSON.parse(agent.config()), { led: { on: true }, name: 'kitchen' });
 
+  // --wait returns once the agent has applied the write.
+  const r = await cli.ok(['config', 'set', id, 'name=porch', '--wait']);
+  const [, revision] = /^revision (\d+)\n/.exec(r.stdout);
+  assert.equal(r.stdout, `revision ${revision}\n${id} applied revision ${revision}\n`);
+  assert.equal(JSON.parse(agent.config()).name, 'porch');
+
   sent = Date.now();
   execFileSync('curl', ['-sf', '-X', 'PUT', '-H', `Authorization: Bearer ${h.adminToken}`,
     '-H', 'Content-Type: application/json', '--data', '"hall"', `${h.url}/v1/devices/${id}/config/name`]);
@@ -104,6 +110,9 @@ test('a failing verify command rejects the config: status failed with its output
     return s.status === 'failed' ? s : null;
   }, 5000, 'status failed');
   assert.equal(state.error, 'verify command failed: exit 3: forbidden value');
+  const waited = await cliFor(h)(['config', 'set', id, 'mode=forbidden!', '--wait']);
+  assert.equal(waited.code, 1);
+  assert.match(waited.stderr, new RegExp(`^henge: ${id} rejected revision \\d+: verify command failed: exit 3`));
   assert.equal(state.desired_revision, w.json.revision);
   assert.equal(agent.config(), '{"mode":"fine"}');
   assert.deepEqual(readdirSync(join(agent.dir, 'out')), ['config.json']);  // the staged file is gone

@@ -154,6 +154,11 @@ test('config set, get --explain, unset, patch, history and rollback; --dry-run c
   r = await cli.ok(['config', 'history', id, '--limit', '2']);
   assert.equal(r.stdout.trim().split('\n').length, 3);  // header and two entries
 
+  // No agent runs for this device: --wait gives up after --timeout and says why.
+  r = await failing(cli, ['--timeout', '0.3', 'config', 'set', id, 'led.on=false', '--wait'], 1,
+    new RegExp(`^henge: ${id} has not applied revision \\d+ yet \\(status never_connected, connected false\\)\n$`));
+  assert.match(r.stdout, /^revision \d+\n$/);
+
   r = await cli.ok(['config', 'rollback', id, String(first)]);
   const back = await cli.json(['config', 'get', id]);
   assert.deepEqual(back.config, cfg.config);
