@@ -2,6 +2,7 @@
 
 #define VALIJSON_USE_EXCEPTIONS 1
 #include <boost/json.hpp>
+#include <cctype>
 #include <regex>
 #include <valijson/adapters/boost_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -37,6 +38,34 @@ std::string to_pointer(const std::vector<std::string>& context) {
   return ptr.str();
 }
 
+// valijson prints numbers with printf's %f ("100.000000"); people wrote 100 or 0.5.
+// Trims the trailing zeros (and a bare dot) of every such number in a message.
+std::string tidy_numbers(const std::string& message) {
+  std::string out;
+  out.reserve(message.size());
+  std::size_t i = 0;
+  while (i < message.size()) {
+    const char c = message[i];
+    if (c != '.' || out.empty() || !std::isdigit(static_cast<unsigned char>(out.back()))) {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    std::size_t end = i + 1;
+    while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
+    std::string fraction = message.substr(i + 1, end - i - 1);
+    if (fraction.empty()) {  // a full stop after a number, not a decimal point
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+    if (!fraction.empty()) out += "." + fraction;
+    i = end;
+  }
+  return out;
+}
+
 std::vector<FieldError> collect(const valijson::ValidationResults& results) {
   std::vector<valijson::ValidationResults::Error> errors;
   valijson::ValidationResults copy = results;
@@ -53,7 +82,7 @@ std::vector<FieldError> collect(const valijson::ValidationResults& results) {
       encloses_other = i != j && a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
     }
     if (encloses_other) continue;
-    FieldError fe{"", to_pointer(errors[i].context), errors[i].description};
+    FieldError fe{"", to_pointer(errors[i].context), tidy_numbers(errors[i].description)};
     bool duplicate = false;
     for (const auto& o : out) duplicate = duplicate || (o.path == fe.path && o.message == fe.message);
     if (!duplicate) out.push_back(std::move(fe));

@@ -42,6 +42,21 @@ TEST(Schema, ErrorsNameThePointerOfTheBadValue) {
   EXPECT_NE(errors[0].message.find("100"), std::string::npos) << errors[0].message;
 }
 
+TEST(Schema, NumbersInMessagesAreWrittenAsPeopleWriteThem) {
+  auto s = CompiledSchema::compile(json::parse(R"({"properties":{"a":{"maximum":100},"b":{"minimum":0.25}}})"));
+  ASSERT_TRUE(s.ok());
+  const auto errors = (*s)->validate(json::parse(R"({"a":500,"b":0.1})"));
+  ASSERT_EQ(errors.size(), 2u);
+  for (const auto& e : errors) {
+    EXPECT_EQ(e.message.find("000"), std::string::npos) << e.message;
+  }
+  const auto& a = errors[0].path == "/a" ? errors[0] : errors[1];
+  const auto& b = errors[0].path == "/a" ? errors[1] : errors[0];
+  EXPECT_NE(a.message.find(" 100"), std::string::npos) << a.message;
+  EXPECT_EQ(a.message.find("100."), std::string::npos) << a.message;
+  EXPECT_NE(b.message.find("0.25"), std::string::npos) << b.message;
+}
+
 TEST(Schema, ReportsEachBadFieldOnce) {
   auto s = CompiledSchema::compile(json::parse(kLedSchema));
   ASSERT_TRUE(s.ok());
