@@ -78,7 +78,9 @@ core::Result<std::string> Agent::read_token() {
 }
 
 int Agent::run() {
+  // A crash mid-write leaves staged files; they are never anything but garbage.
   remove_stale_temporaries(applier_.settings().output);
+  remove_stale_temporaries(settings_.state_dir + "/state.json");
   log::info("agent starting", {{"server", http_.server().scheme + "://" + http_.server().host_header()},
                                {"output", applier_.settings().output},
                                {"applied_revision", std::to_string(state_.revision)}});

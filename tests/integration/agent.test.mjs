@@ -161,6 +161,10 @@ test('kill -9 henged: the agent backs off, reconnects to the restarted henged an
   const agent = new Agent({ server: first.url, token: d.token }).start();
   t.after(() => agent.stop());
   await agent.waitLog(/applied revision=/);
+  const before = await waitFor(async () => {
+    const s = (await first.get(`/v1/devices/${d.id}`)).json;
+    return s.status === 'in_sync' ? s.applied_revision : null;
+  }, 5000, 'in_sync before the kill');
 
   await first.kill9();
   await agent.waitLog('cannot reach the server');  // it noticed, and is retrying with backoff
@@ -172,7 +176,7 @@ test('kill -9 henged: the agent backs off, reconnects to the restarted henged an
     return s.status === 'in_sync' && s.applied_revision === w.json.revision;
   }, 10000, 'the agent to converge on the restarted henged');
   assert.deepEqual(JSON.parse(agent.config()), { after: 'restart' });
-  await agent.waitLog(`last_event_id=`);
+  await agent.waitLog(`stream connected last_event_id=${before}`);  // it resumed from what it had
 });
 
 test('a restarted agent resumes from its persisted revision', async (t) => {
