@@ -16,9 +16,10 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libssl-dev libcli11-dev libvalijson-dev
   libgtest-dev
+  libcurl4-openssl-dev libcjson-dev
 )
 if (( want_test )); then
-  packages+=(curl nodejs npm)
+  packages+=(curl nodejs npm valgrind)
 fi
 
 missing=()
