@@ -3,21 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-void henge_buf_init(henge_buf *b, size_t max) {
+void henge_buf_init(henge_buf* b, size_t max) {
   b->data = NULL;
   b->len = 0;
   b->cap = 0;
   b->max = max;
 }
 
-int henge_buf_append(henge_buf *b, const char *bytes, size_t n) {
+int henge_buf_append(henge_buf* b, const char* bytes, size_t n) {
   if (n > b->max - b->len) return -1;
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
-    char *grown;
+    char* grown;
     while (cap < b->len + n + 1) cap *= 2;
     if (cap > b->max + 1) cap = b->max + 1;
-    grown = (char *)realloc(b->data, cap);
+    grown = (char*)realloc(b->data, cap);
     if (grown == NULL) return -1;
     b->data = grown;
     b->cap = cap;
@@ -28,14 +28,16 @@ int henge_buf_append(henge_buf *b, const char *bytes, size_t n) {
   return 0;
 }
 
-int henge_buf_push(henge_buf *b, char c) { return henge_buf_append(b, &c, 1); }
+int henge_buf_push(henge_buf* b, char c) {
+  return henge_buf_append(b, &c, 1);
+}
 
-void henge_buf_clear(henge_buf *b) {
+void henge_buf_clear(henge_buf* b) {
   b->len = 0;
   if (b->data != NULL) b->data[0] = '\0';
 }
 
-void henge_buf_free(henge_buf *b) {
+void henge_buf_free(henge_buf* b) {
   free(b->data);
   henge_buf_init(b, b->max);
 }

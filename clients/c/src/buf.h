@@ -5,17 +5,17 @@
 #include <stddef.h>
 
 typedef struct henge_buf {
-  char *data; /* NUL-terminated when not NULL */
+  char* data; /* NUL-terminated when not NULL */
   size_t len;
   size_t cap;
   size_t max; /* len never exceeds it */
 } henge_buf;
 
-void henge_buf_init(henge_buf *b, size_t max);
+void henge_buf_init(henge_buf* b, size_t max);
 /* 0 on success; -1 when it would pass the maximum or memory ran out (b unchanged). */
-int henge_buf_append(henge_buf *b, const char *bytes, size_t n);
-int henge_buf_push(henge_buf *b, char c);
-void henge_buf_clear(henge_buf *b);
-void henge_buf_free(henge_buf *b);
+int henge_buf_append(henge_buf* b, const char* bytes, size_t n);
+int henge_buf_push(henge_buf* b, char c);
+void henge_buf_clear(henge_buf* b);
+void henge_buf_free(henge_buf* b);
 
 #endif

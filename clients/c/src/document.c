@@ -7,8 +7,8 @@
 
 #include "sha256.h"
 
-static char *copy_bytes(const char *bytes, size_t n) {
-  char *out = (char *)malloc(n + 1);
+static char* copy_bytes(const char* bytes, size_t n) {
+  char* out = (char*)malloc(n + 1);
   if (out == NULL) return NULL;
   memcpy(out, bytes, n);
   out[n] = '\0';
@@ -16,7 +16,7 @@ static char *copy_bytes(const char *bytes, size_t n) {
 }
 
 /* The last occurrence of c in text[0..len), or NULL. */
-static const char *last_of(const char *text, size_t len, char c) {
+static const char* last_of(const char* text, size_t len, char c) {
   while (len > 0) {
     if (text[--len] == c) return text + len;
   }
@@ -24,7 +24,7 @@ static const char *last_of(const char *text, size_t len, char c) {
 }
 
 /* The first occurrence of needle in text[0..len), or NULL (text need not end in NUL). */
-static const char *find(const char *text, size_t len, const char *needle) {
+static const char* find(const char* text, size_t len, const char* needle) {
   const size_t n = strlen(needle);
   size_t i;
   for (i = 0; n <= len && i <= len - n; ++i) {
@@ -33,18 +33,18 @@ static const char *find(const char *text, size_t len, const char *needle) {
   return NULL;
 }
 
-static int fail(char *err, size_t errlen, const char *message) {
+static int fail(char* err, size_t errlen, const char* message) {
   if (errlen > 0) snprintf(err, errlen, "%s", message);
   return -1;
 }
 
-int henge_document_parse(const char *text, size_t len, henge_document *doc, char *err, size_t errlen) {
+int henge_document_parse(const char* text, size_t len, henge_document* doc, char* err, size_t errlen) {
   static const char member[] = "\"config\":";
   const size_t member_len = sizeof member - 1;
-  cJSON *root;
+  cJSON* root;
   const cJSON *revision, *sha, *config, *schema;
   const char *at, *end;
-  cJSON *reparsed;
+  cJSON* reparsed;
   char actual[65];
   int same;
   int has_schema;
@@ -109,7 +109,7 @@ int henge_document_parse(const char *text, size_t len, henge_document *doc, char
   return 0;
 }
 
-void henge_document_free(henge_document *doc) {
+void henge_document_free(henge_document* doc) {
   if (doc == NULL) return;
   free(doc->config);
   free(doc->schema);

@@ -12,7 +12,9 @@ static const uint32_t k_round[64] = {
     0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
     0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
 
-static uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32u - n)); }
+static uint32_t rotr(uint32_t x, unsigned n) {
+  return (x >> n) | (x << (32u - n));
+}
 
 static void compress(uint32_t state[8], const unsigned char block[64]) {
   uint32_t w[64];
@@ -61,7 +63,7 @@ static void compress(uint32_t state[8], const unsigned char block[64]) {
   state[7] += h;
 }
 
-void henge_sha256_init(henge_sha256 *ctx) {
+void henge_sha256_init(henge_sha256* ctx) {
   static const uint32_t initial[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
                                       0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
   memcpy(ctx->state, initial, sizeof initial);
@@ -69,8 +71,8 @@ void henge_sha256_init(henge_sha256 *ctx) {
   ctx->used = 0;
 }
 
-void henge_sha256_update(henge_sha256 *ctx, const void *data, size_t len) {
-  const unsigned char *p = (const unsigned char *)data;
+void henge_sha256_update(henge_sha256* ctx, const void* data, size_t len) {
+  const unsigned char* p = (const unsigned char*)data;
   ctx->length += len;
   while (len > 0) {
     size_t take = 64 - ctx->used;
@@ -86,7 +88,7 @@ void henge_sha256_update(henge_sha256 *ctx, const void *data, size_t len) {
   }
 }
 
-void henge_sha256_final_hex(henge_sha256 *ctx, char hex[65]) {
+void henge_sha256_final_hex(henge_sha256* ctx, char hex[65]) {
   static const char digits[] = "0123456789abcdef";
   const uint64_t bits = ctx->length * 8u;
   unsigned i;
@@ -108,7 +110,7 @@ void henge_sha256_final_hex(henge_sha256 *ctx, char hex[65]) {
   hex[64] = '\0';
 }
 
-void henge_sha256_hex(const void *data, size_t len, char hex[65]) {
+void henge_sha256_hex(const void* data, size_t len, char hex[65]) {
   henge_sha256 ctx;
   henge_sha256_init(&ctx);
   henge_sha256_update(&ctx, data, len);

@@ -12,11 +12,11 @@ typedef struct henge_sha256 {
   size_t used; /* bytes waiting in block */
 } henge_sha256;
 
-void henge_sha256_init(henge_sha256 *ctx);
-void henge_sha256_update(henge_sha256 *ctx, const void *data, size_t len);
+void henge_sha256_init(henge_sha256* ctx);
+void henge_sha256_update(henge_sha256* ctx, const void* data, size_t len);
 /* Writes 64 lower-case hex digits and a NUL to hex. */
-void henge_sha256_final_hex(henge_sha256 *ctx, char hex[65]);
+void henge_sha256_final_hex(henge_sha256* ctx, char hex[65]);
 /* The hex digest of one buffer. */
-void henge_sha256_hex(const void *data, size_t len, char hex[65]);
+void henge_sha256_hex(const void* data, size_t len, char hex[65]);
 
 #endif

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-void henge_sse_init(henge_sse *p, size_t max_bytes) {
+void henge_sse_init(henge_sse* p, size_t max_bytes) {
   henge_buf_init(&p->line, max_bytes);
   henge_buf_init(&p->type, 256);
   henge_buf_init(&p->data, max_bytes);
@@ -13,14 +13,14 @@ void henge_sse_init(henge_sse *p, size_t max_bytes) {
   p->broken = 0;
 }
 
-void henge_sse_free(henge_sse *p) {
+void henge_sse_free(henge_sse* p) {
   henge_buf_free(&p->line);
   henge_buf_free(&p->type);
   henge_buf_free(&p->data);
   henge_buf_free(&p->id);
 }
 
-static int parse_retry(const char *value, size_t n, long *out) {
+static int parse_retry(const char* value, size_t n, long* out) {
   long ms = 0;
   size_t i;
   if (n == 0 || n > 9) return -1;
@@ -33,11 +33,11 @@ static int parse_retry(const char *value, size_t n, long *out) {
 }
 
 /* Handles one complete line; returns like henge_sse_feed. */
-static int on_line(henge_sse *p, henge_sse_event_fn fn, void *user) {
-  const char *line = p->line.data != NULL ? p->line.data : "";
+static int on_line(henge_sse* p, henge_sse_event_fn fn, void* user) {
+  const char* line = p->line.data != NULL ? p->line.data : "";
   const size_t len = p->line.len;
-  const char *colon;
-  const char *value = "";
+  const char* colon;
+  const char* value = "";
   size_t field_len = len;
   size_t value_len = 0;
 
@@ -53,7 +53,7 @@ static int on_line(henge_sse *p, henge_sse_event_fn fn, void *user) {
     return stop ? 1 : 0;
   }
   if (line[0] == ':') return 0; /* a comment, such as a keepalive */
-  colon = (const char *)memchr(line, ':', len);
+  colon = (const char*)memchr(line, ':', len);
   if (colon != NULL) {
     field_len = (size_t)(colon - line);
     value = colon + 1;
@@ -81,7 +81,7 @@ static int on_line(henge_sse *p, henge_sse_event_fn fn, void *user) {
   return 0;
 }
 
-int henge_sse_feed(henge_sse *p, const char *bytes, size_t n, henge_sse_event_fn fn, void *user) {
+int henge_sse_feed(henge_sse* p, const char* bytes, size_t n, henge_sse_event_fn fn, void* user) {
   static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
   size_t i = 0;
   if (p->broken) return -1;
@@ -92,7 +92,7 @@ int henge_sse_feed(henge_sse *p, const char *bytes, size_t n, henge_sse_event_fn
       ++i;
       continue;
     }
-    if (p->bom_state > 0 && henge_buf_append(&p->line, (const char *)bom, (size_t)p->bom_state) != 0) {
+    if (p->bom_state > 0 && henge_buf_append(&p->line, (const char*)bom, (size_t)p->bom_state) != 0) {
       p->broken = 1;
       return -1;
     }

@@ -9,7 +9,7 @@
 
 /* One dispatched event: type ("message" when none was named), its data (NUL-terminated,
  * data_len bytes), and the last event id in force. Return non-zero to stop parsing. */
-typedef int (*henge_sse_event_fn)(void *user, const char *type, const char *data, size_t data_len, const char *id);
+typedef int (*henge_sse_event_fn)(void* user, const char* type, const char* data, size_t data_len, const char* id);
 
 typedef struct henge_sse {
   henge_buf line;
@@ -23,10 +23,10 @@ typedef struct henge_sse {
 } henge_sse;
 
 /* max_bytes bounds one line and one event's data. */
-void henge_sse_init(henge_sse *p, size_t max_bytes);
-void henge_sse_free(henge_sse *p);
+void henge_sse_init(henge_sse* p, size_t max_bytes);
+void henge_sse_free(henge_sse* p);
 /* Feeds bytes. Returns 0, 1 when the callback asked to stop, -1 when the stream broke
  * a limit (or memory ran out). */
-int henge_sse_feed(henge_sse *p, const char *bytes, size_t n, henge_sse_event_fn fn, void *user);
+int henge_sse_feed(henge_sse* p, const char* bytes, size_t n, henge_sse_event_fn fn, void* user);
 
 #endif
