@@ -1,0 +1,70 @@
+/* Prints each config a device receives: the smallest complete libhenge program.
+ *   print_configs SERVER TOKEN_FILE [LAST_REVISION]
+ * It accepts every config except one holding "reject": true, which it rejects, so tests
+ * can see both acks. SIGTERM or SIGINT ends it with exit 0. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "henge.h"
+
+static henge_client* g_client;
+
+static void on_signal(int sig) {
+  (void)sig;
+  henge_stop(g_client);
+}
+
+static int print_config(void* user, long long revision, const char* config, size_t len, char* err, size_t errlen) {
+  (void)user;
+  (void)len;
+  if (strstr(config, "\"reject\":true") != NULL) {
+    snprintf(err, errlen, "this device refuses revision %lld", revision);
+    printf("rejected %lld\n", revision);
+  } else {
+    printf("applied %lld %s\n", revision, config);
+  }
+  fflush(stdout);
+  return strstr(config, "\"reject\":true") != NULL;
+}
+
+int main(int argc, char** argv) {
+  henge_options options;
+  henge_err err;
+  char token[512];
+  FILE* f;
+  struct sigaction sa;
+  if (argc < 3) {
+    fprintf(stderr, "usage: print_configs SERVER TOKEN_FILE [LAST_REVISION]\n");
+    return 2;
+  }
+  f = fopen(argv[2], "r");
+  if (f == NULL || fgets(token, sizeof token, f) == NULL) {
+    fprintf(stderr, "print_configs: cannot read %s\n", argv[2]);
+    if (f != NULL) fclose(f);
+    return 2;
+  }
+  fclose(f);
+  token[strcspn(token, "\r\n")] = '\0';
+
+  memset(&options, 0, sizeof options);
+  options.server = argv[1];
+  options.token = token;
+  options.last_revision = argc > 3 ? atoll(argv[3]) : 0;
+  options.keepalive_ms = 1000;
+  options.backoff_cap_ms = 1000;
+  g_client = henge_new(&options, &err);
+  if (g_client == NULL) {
+    fprintf(stderr, "print_configs: %s\n", henge_strerror(err));
+    return 2;
+  }
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  err = henge_run(g_client, print_config, NULL);
+  fprintf(stderr, "print_configs: %s (last: %s)\n", henge_strerror(err), henge_last_error(g_client));
+  henge_free(g_client);
+  return err == HENGE_ERR_STOPPED ? 0 : 1;
+}
