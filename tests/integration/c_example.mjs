@@ -34,8 +34,15 @@ export class CExample {
   }
 
   // Resolves once stdout has the line `applied <revision> …` (or `rejected <revision>`).
+  // Fails at once if the client exits first.
   waitLine(prefix, ms = 10000) {
-    return waitFor(() => this.out.split('\n').some((l) => l.startsWith(prefix)), ms, `"${prefix}" from the C client`);
+    let ended = null;
+    this.exited.then((e) => (ended = e));
+    return waitFor(() => {
+      if (this.out.split('\n').some((l) => l.startsWith(prefix))) return true;
+      if (ended) throw new Error(`the C client exited (${JSON.stringify(ended)}) before "${prefix}":\n${this.err.slice(-4000)}`);
+      return false;
+    }, ms, `"${prefix}" from the C client`);
   }
 
   // SIGTERM; it must exit 0 (under valgrind: no error and nothing leaked).

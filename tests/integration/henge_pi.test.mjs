@@ -1,0 +1,112 @@
+// henge-pi against a real henged: the config file written atomically, the applied
+// revision remembered across restarts, the apply command run, and an LED (in a fake
+// sysfs tree) that follows the config.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir, waitFor } from './harness.mjs';
+import { sharedHenged, uniqueId } from './shared_server.mjs';
+
+const PI = process.env.HENGE_PI_BIN;
+if (!PI) throw new Error('HENGE_PI_BIN must name henge-pi');
+const box = sharedHenged({ args: ['--keepalive', '0.3'] });
+
+function fakeBoard() {
+  const dir = tempDir('henge-pi-');
+  const led = join(dir, 'sys', 'class', 'leds', 'ACT');
+  mkdirSync(led, { recursive: true });
+  writeFileSync(join(led, 'brightness'), '0\n');
+  writeFileSync(join(led, 'max_brightness'), '255\n');
+  mkdirSync(join(dir, 'etc'));
+  return { dir, brightness: () => readFileSync(join(led, 'brightness'), 'utf8').trim() };
+}
+
+function startPi(h, board, token, extra = []) {
+  writeFileSync(join(board.dir, 'token'), `${token}\n`, { mode: 0o600 });
+  const proc = spawn(PI, ['--server', h.url, '--token-file', join(board.dir, 'token'),
+    '--output', join(board.dir, 'etc', 'config.json'), '--state-dir', join(board.dir, 'state'),
+    '--sysfs-root', join(board.dir, 'sys'), '--led', '/led/on=ACT', '--keepalive', '0.3', ...extra],
+  { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const pi = { proc, log: '' };
+  proc.stderr.on('data', (d) => (pi.log += d));
+  pi.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  pi.stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const { code, signal } = await pi.exited;
+    assert.equal(code, 0, `henge-pi exited with ${code ?? signal}:\n${pi.log}`);
+  };
+  return pi;
+}
+
+async function status(h, id) {
+  return (await h.get(`/v1/devices/${id}`)).json;
+}
+
+test('henge-pi writes the config, runs the apply command and drives the LED', async (t) => {
+  const { h } = box;
+  const id = uniqueId('pi');
+  const token = (await h.post('/v1/devices', { id })).json.token;
+  const board = fakeBoard();
+  const applied = join(board.dir, 'applied');
+  const pi = startPi(h, board, token, ['--apply-cmd', `echo "$HENGE_REVISION $HENGE_CONFIG_PATH" > ${applied}`]);
+  t.after(() => pi.stop());
+
+  const on = await h.put(`/v1/devices/${id}/config`, { led: { on: true } });
+  await waitFor(async () => (await status(h, id)).applied_revision === on.json.revision, 5000, 'applied');
+  assert.equal(board.brightness(), '255');
+  assert.equal(readFileSync(join(board.dir, 'etc', 'config.json'), 'utf8'), '{"led":{"on":true}}');
+  assert.equal(readFileSync(applied, 'utf8'), `${on.json.revision} ${join(board.dir, 'etc', 'config.json')}\n`);
+  assert.deepEqual(readdirSync(join(board.dir, 'etc')), ['config.json']);
+
+  const off = await h.put(`/v1/devices/${id}/config`, { led: { on: false } });
+  await waitFor(async () => (await status(h, id)).applied_revision === off.json.revision, 5000, 'applied');
+  assert.equal(board.brightness(), '0');
+
+  // A value the LED cannot show is rejected; the file and the LED stay as they were.
+  const bad = await h.put(`/v1/devices/${id}/config`, { led: { on: 'bright' } });
+  const s = await waitFor(async () => {
+    const st = await status(h, id);
+    return st.status === 'failed' ? st : null;
+  }, 5000, 'failed');
+  assert.equal(s.desired_revision, bad.json.revision);
+  assert.match(s.error, /\/led\/on drives LED ACT/);
+  assert.equal(board.brightness(), '0');
+  assert.equal(readFileSync(join(board.dir, 'etc', 'config.json'), 'utf8'), '{"led":{"on":false}}');
+});
+
+test('henge-pi remembers the applied revision across restarts', async (t) => {
+  const { h } = box;
+  const id = uniqueId('pi');
+  const token = (await h.post('/v1/devices', { id })).json.token;
+  const board = fakeBoard();
+  let pi = startPi(h, board, token);
+  const w = await h.put(`/v1/devices/${id}/config`, { led: { on: true } });
+  await waitFor(async () => (await status(h, id)).applied_revision === w.json.revision, 5000, 'applied');
+  await pi.stop();
+  assert.equal(readFileSync(join(board.dir, 'state', 'revision'), 'utf8'), `${w.json.revision}\n`);
+  pi = startPi(h, board, token);
+  t.after(() => pi.stop());
+  await waitFor(() => pi.log.includes(`starting, applied revision ${w.json.revision}`), 5000, 'the saved revision');
+});
+
+test('henge-pi refuses bad usage with one line and exit 2', async () => {
+  const run = (args) => new Promise((resolve) => {
+    const p = spawn(PI, args, { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => resolve({ code, err }));
+  });
+  let r = await run(['--server', 'http://127.0.0.1:1']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /usage: henge-pi/);
+  r = await run(['--server', 'http://x', '--token-file', '/nonexistent', '--output', '/tmp/x']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /cannot read the token file/);
+  r = await run(['--server', 'http://x', '--token-file', '/dev/null', '--output', '/tmp/x', '--led', 'nope']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--led wants POINTER=NAME/);
+});
