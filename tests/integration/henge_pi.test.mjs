@@ -20,8 +20,13 @@ function fakeBoard() {
   mkdirSync(led, { recursive: true });
   writeFileSync(join(led, 'brightness'), '0\n');
   writeFileSync(join(led, 'max_brightness'), '255\n');
+  writeFileSync(join(led, 'trigger'), 'none [mmc0] heartbeat\n');
   mkdirSync(join(dir, 'etc'));
-  return { dir, brightness: () => readFileSync(join(led, 'brightness'), 'utf8').trim() };
+  return {
+    dir,
+    brightness: () => readFileSync(join(led, 'brightness'), 'utf8').trim(),
+    trigger: () => readFileSync(join(led, 'trigger'), 'utf8'),
+  };
 }
 
 function startPi(h, board, token, extra = []) {
@@ -58,6 +63,7 @@ test('henge-pi writes the config, runs the apply command and drives the LED', as
   const on = await h.put(`/v1/devices/${id}/config`, { led: { on: true } });
   await waitFor(async () => (await status(h, id)).applied_revision === on.json.revision, 5000, 'applied');
   assert.equal(board.brightness(), '255');
+  assert.ok(board.trigger().startsWith('none\n'), 'the kernel trigger was turned off');
   assert.equal(readFileSync(join(board.dir, 'etc', 'config.json'), 'utf8'), '{"led":{"on":true}}');
   assert.equal(readFileSync(applied, 'utf8'), `${on.json.revision} ${join(board.dir, 'etc', 'config.json')}\n`);
   assert.deepEqual(readdirSync(join(board.dir, 'etc')), ['config.json']);

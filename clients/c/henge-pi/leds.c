@@ -61,6 +61,19 @@ static long max_brightness(const char* sysfs_root, const char* name) {
   return max > 0 ? max : 1;
 }
 
+void pi_leds_take(const pi_led* leds, size_t n, const char* sysfs_root) {
+  size_t i;
+  for (i = 0; i < n; ++i) {
+    char path[4096];
+    FILE* f;
+    snprintf(path, sizeof path, "%s/class/leds/%s/trigger", sysfs_root, leds[i].name);
+    f = fopen(path, "r+");
+    if (f == NULL) continue;
+    fputs("none\n", f);
+    fclose(f);
+  }
+}
+
 int pi_leds_check(const pi_led* leds, size_t n, const cJSON* config, char* err, size_t errlen) {
   size_t i;
   for (i = 0; i < n; ++i) {

@@ -22,6 +22,10 @@ int pi_leds_check(const pi_led* leds, size_t n, const cJSON* config, char* err, 
  * with a message. */
 int pi_leds_apply(const pi_led* leds, size_t n, const cJSON* config, const char* sysfs_root, char* err, size_t errlen);
 
+/* Takes the LEDs over from the kernel: their trigger (mmc0 activity for the Pi's ACT
+ * LED) is set to "none", so what henge-pi writes stays. Missing triggers are ignored. */
+void pi_leds_take(const pi_led* leds, size_t n, const char* sysfs_root);
+
 /* The value at an RFC 6901 pointer, or NULL. */
 const cJSON* pi_json_at(const cJSON* doc, const char* pointer);
 

@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
+  pi_leds_take(s.leds, s.led_count, s.sysfs_root);
   fprintf(stderr, "henge-pi: starting, applied revision %lld\n", options.last_revision);
   err = henge_run(g_client, apply_config, &s);
   fprintf(stderr, "henge-pi: %s\n", henge_strerror(err));
