@@ -20,6 +20,8 @@ packages=(
 )
 if (( want_test )); then
   packages+=(curl nodejs npm valgrind)
+  # The C client is cross-built for 64-bit Raspberry Pi OS and run under qemu.
+  packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcurl4-openssl-dev:arm64 libcjson-dev:arm64)
 fi
 
 missing=()
@@ -40,6 +42,9 @@ if (( ${#missing[@]} )); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  if (( want_test )) && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo dpkg --add-architecture arm64  # for the arm64 libraries of the cross-build
+  fi
   $sudo apt-get update -qq
   # Recommends are skipped: libvalijson-dev already depends on every JSON library
   # it has an adapter for (henge uses the Boost.JSON one), which is plenty.

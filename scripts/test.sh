@@ -23,3 +23,11 @@ ctest --preset clang --parallel "$jobs"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan --parallel "$jobs"
+
+# The C client cross-built for 64-bit Raspberry Pi OS, run under qemu against a real
+# henged on loopback: config pushed, file written, LED brightness changed, ack recorded.
+cmake -S clients/c -B build/arm64 -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/aarch64-linux-gnu.cmake" >/dev/null
+cmake --build build/arm64
+(cd tests && HENGED_BIN="$root/build/release/src/henged/henged" HENGE_PI_BIN="$root/build/arm64/henge-pi" \
+  HENGE_PI_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" node --test --test-reporter=spec integration/henge_pi.test.mjs)

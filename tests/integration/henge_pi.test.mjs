@@ -12,6 +12,11 @@ import { sharedHenged, uniqueId } from './shared_server.mjs';
 
 const PI = process.env.HENGE_PI_BIN;
 if (!PI) throw new Error('HENGE_PI_BIN must name henge-pi');
+// HENGE_PI_RUNNER runs a cross-built henge-pi, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu".
+const RUNNER = (process.env.HENGE_PI_RUNNER ?? '').split(' ').filter(Boolean);
+function spawnPi(args, options) {
+  return RUNNER.length ? spawn(RUNNER[0], [...RUNNER.slice(1), PI, ...args], options) : spawn(PI, args, options);
+}
 const box = sharedHenged({ args: ['--keepalive', '0.3'] });
 
 function fakeBoard() {
@@ -31,7 +36,7 @@ function fakeBoard() {
 
 function startPi(h, board, token, extra = []) {
   writeFileSync(join(board.dir, 'token'), `${token}\n`, { mode: 0o600 });
-  const proc = spawn(PI, ['--server', h.url, '--token-file', join(board.dir, 'token'),
+  const proc = spawnPi(['--server', h.url, '--token-file', join(board.dir, 'token'),
     '--output', join(board.dir, 'etc', 'config.json'), '--state-dir', join(board.dir, 'state'),
     '--sysfs-root', join(board.dir, 'sys'), '--led', '/led/on=ACT', '--keepalive', '0.3', ...extra],
   { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -101,7 +106,7 @@ test('henge-pi remembers the applied revision across restarts', async (t) => {
 
 test('henge-pi refuses bad usage with one line and exit 2', async () => {
   const run = (args) => new Promise((resolve) => {
-    const p = spawn(PI, args, { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } });
+    const p = spawnPi(args, { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('exit', (code) => resolve({ code, err }));
