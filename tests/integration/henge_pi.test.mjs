@@ -99,9 +99,12 @@ test('henge-pi remembers the applied revision across restarts', async (t) => {
   await waitFor(async () => (await status(h, id)).applied_revision === w.json.revision, 5000, 'applied');
   await pi.stop();
   assert.equal(readFileSync(join(board.dir, 'state', 'revision'), 'utf8'), `${w.json.revision}\n`);
+  // What a crash between write and rename leaves behind is cleared at the next start.
+  writeFileSync(join(board.dir, 'etc', 'config.json.henge-tmp-12345'), '{"partial');
   pi = startPi(h, board, token);
   t.after(() => pi.stop());
   await waitFor(() => pi.log.includes(`starting, applied revision ${w.json.revision}`), 5000, 'the saved revision');
+  assert.deepEqual(readdirSync(join(board.dir, 'etc')), ['config.json']);
 });
 
 test('henge-pi refuses bad usage with one line and exit 2', async () => {

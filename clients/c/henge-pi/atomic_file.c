@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,24 @@ static int write_all(int fd, const char* bytes, size_t len) {
     len -= (size_t)n;
   }
   return 0;
+}
+
+void pi_remove_stale_temporaries(const char* path) {
+  char pattern[8300];
+  size_t n = 0;
+  glob_t found;
+  size_t i;
+  /* Temporary names are "<path>.henge-tmp-<pid>"; the path's own glob characters are
+   * escaped so the pattern can match nothing else. */
+  for (; *path != '\0' && n + 2 < sizeof pattern - 16; ++path) {
+    if (strchr("*?[\\", *path) != NULL) pattern[n++] = '\\';
+    pattern[n++] = *path;
+  }
+  if (*path != '\0') return; /* too long to be a path we wrote */
+  strcpy(pattern + n, ".henge-tmp-*");
+  if (glob(pattern, GLOB_NOSORT, NULL, &found) != 0) return;
+  for (i = 0; i < found.gl_pathc; ++i) unlink(found.gl_pathv[i]);
+  globfree(&found);
 }
 
 char* pi_read_file(const char* path, size_t limit, size_t* len) {

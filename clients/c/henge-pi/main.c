@@ -161,6 +161,8 @@ int main(int argc, char** argv) {
   fclose(f);
   token[strcspn(token, "\r\n")] = '\0';
   mkdir(s.state_dir, 0700); /* may exist; a failure shows when the state is written */
+  pi_remove_stale_temporaries(s.output);
+  pi_remove_stale_temporaries(s.state_file);
 
   memset(&options, 0, sizeof options);
   options.server = s.server;
