@@ -31,3 +31,8 @@ cmake -S clients/c -B build/arm64 -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build build/arm64
 (cd tests && HENGED_BIN="$root/build/release/src/henged/henged" HENGE_PI_BIN="$root/build/arm64/henge-pi" \
   HENGE_PI_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" node --test --test-reporter=spec integration/henge_pi.test.mjs)
+# ... and packaged as a .deb for 64-bit Raspberry Pi OS.
+rm -f build/arm64/henge-pi_*.deb
+(cd build/arm64 && cpack >/dev/null)
+(cd tests && HENGE_DEB="$(ls "$root"/build/arm64/henge-pi_*_arm64.deb)" HENGE_DEB_ARCH=arm64 \
+  node --test --test-reporter=spec packaging/)
