@@ -20,8 +20,10 @@ packages=(
 )
 if (( want_test )); then
   packages+=(curl nodejs npm valgrind)
-  # The C client is cross-built for 64-bit Raspberry Pi OS and run under qemu.
+  # The C client is cross-built for 64- and 32-bit Raspberry Pi OS and run under qemu
+  # (armhf libraries come from a sysroot: scripts/armhf-sysroot.sh).
   packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcurl4-openssl-dev:arm64 libcjson-dev:arm64)
+  packages+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross mmdebstrap)
 fi
 
 missing=()

@@ -24,15 +24,22 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan --parallel "$jobs"
 
-# The C client cross-built for 64-bit Raspberry Pi OS, run under qemu against a real
-# henged on loopback: config pushed, file written, LED brightness changed, ack recorded.
-cmake -S clients/c -B build/arm64 -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/aarch64-linux-gnu.cmake" >/dev/null
-cmake --build build/arm64
-(cd tests && HENGED_BIN="$root/build/release/src/henged/henged" HENGE_PI_BIN="$root/build/arm64/henge-pi" \
-  HENGE_PI_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" node --test --test-reporter=spec integration/henge_pi.test.mjs)
-# ... and packaged as a .deb for 64-bit Raspberry Pi OS.
-rm -f build/arm64/henge-pi_*.deb
-(cd build/arm64 && cpack >/dev/null)
-(cd tests && HENGE_DEB="$(ls "$root"/build/arm64/henge-pi_*_arm64.deb)" HENGE_DEB_ARCH=arm64 \
-  node --test --test-reporter=spec packaging/)
+# The C client cross-built for 64- and 32-bit Raspberry Pi OS, run under qemu against a
+# real henged on loopback (config pushed, file written, LED brightness changed, ack
+# recorded), then packaged as a .deb whose fields, files and binary are checked.
+cross_check() {  # debian-arch, toolchain, qemu command, extra cmake arguments...
+  local arch=$1 toolchain=$2 qemu=$3; shift 3
+  cmake -S clients/c -B "build/$arch" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$toolchain.cmake" "$@" >/dev/null
+  cmake --build "build/$arch"
+  (cd tests && HENGED_BIN="$root/build/release/src/henged/henged" HENGE_PI_BIN="$root/build/$arch/henge-pi" \
+    HENGE_PI_RUNNER="$qemu" node --test --test-reporter=spec integration/henge_pi.test.mjs)
+  rm -f "build/$arch"/henge-pi_*.deb
+  (cd "build/$arch" && cpack >/dev/null)
+  (cd tests && HENGE_DEB="$(ls "$root/build/$arch"/henge-pi_*_"$arch".deb)" HENGE_DEB_ARCH="$arch" \
+    node --test --test-reporter=spec packaging/)
+}
+cross_check arm64 aarch64-linux-gnu "qemu-aarch64 -L /usr/aarch64-linux-gnu"
+scripts/armhf-sysroot.sh "$root/build/armhf-sysroot"
+cross_check armhf arm-linux-gnueabihf "qemu-arm -L $root/build/armhf-sysroot" \
+  -DHENGE_ARMHF_SYSROOT="$root/build/armhf-sysroot"
