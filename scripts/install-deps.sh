@@ -16,7 +16,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libssl-dev libcli11-dev libvalijson-dev
   libgtest-dev
-  libcurl4-openssl-dev libcjson-dev
+  libcurl4-openssl-dev libcjson-dev libgpiod-dev
 )
 if (( want_test )); then
   packages+=(curl nodejs npm valgrind)

@@ -124,3 +124,35 @@ test('henge-pi refuses bad usage with one line and exit 2', async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /--led wants POINTER=NAME/);
 });
+
+test('GPIO: a bad value or a missing chip is a rejection with the reason; without libgpiod, --gpio is refused', async (t) => {
+  const { h } = box;
+  const version = await new Promise((resolve) => {
+    const p = spawnPi(['--version'], { env: process.env });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => resolve({ code, out }));
+  });
+  assert.equal(version.code, 0);
+  const m = /^henge-pi \d+\.\d+\.\d+ \(gpio: (libgpiod|none)\)\n$/.exec(version.out);
+  assert.ok(m, version.out);
+  const id = uniqueId('pi');
+  const token = (await h.post('/v1/devices', { id })).json.token;
+  const board = fakeBoard();
+  const pi = startPi(h, board, token, ['--gpio', '/relay/on=henge-test-no-such-chip:3']);
+  if (m[1] === 'none') {
+    const { code } = await pi.exited;
+    assert.equal(code, 2);
+    assert.match(pi.log, /built without GPIO support/);
+    return;
+  }
+  t.after(() => pi.stop());
+  const failedWith = async (pattern) => waitFor(async () => {
+    const st = await status(h, id);
+    return st.status === 'failed' && pattern.test(st.error ?? '');
+  }, 5000, `failed with ${pattern}`);
+  await h.put(`/v1/devices/${id}/config`, { relay: { on: 'yes' } });
+  await failedWith(/\/relay\/on drives GPIO henge-test-no-such-chip:3: want true, false, 0 or 1/);
+  await h.put(`/v1/devices/${id}/config`, { relay: { on: true } });
+  await failedWith(/cannot drive GPIO henge-test-no-such-chip:3/);
+});

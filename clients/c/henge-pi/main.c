@@ -4,7 +4,7 @@
  *
  *   henge-pi --server URL --token-file FILE --output FILE [--state-dir DIR]
  *            [--apply-cmd CMD] [--led POINTER=NAME]... [--sysfs-root DIR]
- *            [--keepalive SECONDS]
+ *            [--gpio POINTER=CHIP:LINE]... [--keepalive SECONDS] [--version]
  * Each option can also come from HENGE_SERVER, HENGE_TOKEN_FILE, HENGE_OUTPUT,
  * HENGE_STATE_DIR, HENGE_APPLY_CMD, HENGE_SYSFS_ROOT, HENGE_KEEPALIVE. */
 #include <cjson/cJSON.h>
@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "atomic_file.h"
+#include "gpio.h"
 #include "henge.h"
 #include "hook.h"
 #include "leds.h"
@@ -27,6 +28,8 @@ typedef struct settings {
   double keepalive_s;
   pi_led leds[MAX_LEDS];
   size_t led_count;
+  pi_gpio gpios[MAX_LEDS];
+  size_t gpio_count;
   char state_file[4096];
 } settings;
 
@@ -45,12 +48,13 @@ static const char* env_or(const char* name, const char* fallback) {
 static void usage(void) {
   fprintf(stderr,
           "usage: henge-pi --server URL --token-file FILE --output FILE [--state-dir DIR] [--apply-cmd CMD]\n"
-          "                [--led POINTER=NAME]... [--sysfs-root DIR] [--keepalive SECONDS]\n");
+          "                [--led POINTER=NAME]... [--sysfs-root DIR] [--gpio POINTER=CHIP:LINE]...\n"
+          "                [--keepalive SECONDS] [--version]\n");
 }
 
 /* Applies one config: check, write, remember, hook, LEDs. 0 = applied. */
 static int apply_config(void* user, long long revision, const char* config, size_t len, char* err, size_t errlen) {
-  const settings* s = (const settings*)user;
+  settings* s = (settings*)user;
   cJSON* doc = cJSON_ParseWithLength(config, len);
   char state[32];
   int rc = -1;
@@ -59,11 +63,13 @@ static int apply_config(void* user, long long revision, const char* config, size
     return -1;
   }
   if (pi_leds_check(s->leds, s->led_count, doc, err, errlen) != 0) goto done;
+  if (pi_gpios_check(s->gpios, s->gpio_count, doc, err, errlen) != 0) goto done;
   if (pi_write_atomically(s->output, config, len, 0644, err, errlen) != 0) goto done;
   snprintf(state, sizeof state, "%lld\n", revision);
   if (pi_write_atomically(s->state_file, state, strlen(state), 0600, err, errlen) != 0) goto done;
   if (s->apply_cmd != NULL && pi_run_hook(s->apply_cmd, revision, s->output, err, errlen) != 0) goto done;
   if (pi_leds_apply(s->leds, s->led_count, doc, s->sysfs_root, err, errlen) != 0) goto done;
+  if (pi_gpios_apply(s->gpios, s->gpio_count, doc, err, errlen) != 0) goto done;
   fprintf(stderr, "henge-pi: applied revision %lld\n", revision);
   rc = 0;
 done:
@@ -81,6 +87,8 @@ static int parse_args(int argc, char** argv, settings* s) {
                                           {"led", required_argument, NULL, 'l'},
                                           {"sysfs-root", required_argument, NULL, 'r'},
                                           {"keepalive", required_argument, NULL, 'k'},
+                                          {"gpio", required_argument, NULL, 'g'},
+                                          {"version", no_argument, NULL, 'v'},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
   const char* keepalive = env_or("HENGE_KEEPALIVE", "15");
@@ -121,6 +129,21 @@ static int parse_args(int argc, char** argv, settings* s) {
         }
         ++s->led_count;
         break;
+      case 'g':
+        if (!pi_gpio_supported()) {
+          fprintf(stderr, "henge-pi: built without GPIO support (rebuild with -DHENGE_PI_GPIOD=ON)\n");
+          return -1;
+        }
+        if (s->gpio_count == MAX_LEDS || pi_gpio_parse(optarg, &s->gpios[s->gpio_count]) != 0) {
+          fprintf(stderr, "henge-pi: --gpio wants POINTER=CHIP:LINE (at most %d), e.g. /relay/on=gpiochip0:17: %s\n",
+                  MAX_LEDS, optarg);
+          return -1;
+        }
+        ++s->gpio_count;
+        break;
+      case 'v':
+        printf("henge-pi 0.1.0 (gpio: %s)\n", pi_gpio_supported() ? "libgpiod" : "none");
+        return 1;
       default:
         usage();
         return -1;
@@ -151,7 +174,10 @@ int main(int argc, char** argv) {
   FILE* f;
   struct sigaction sa;
   memset(&s, 0, sizeof s);
-  if (parse_args(argc, argv, &s) != 0) return 2;
+  {
+    const int parsed = parse_args(argc, argv, &s);
+    if (parsed != 0) return parsed > 0 ? 0 : 2; /* > 0: --version answered */
+  }
   f = fopen(s.token_file, "r");
   if (f == NULL || fgets(token, sizeof token, f) == NULL) {
     fprintf(stderr, "henge-pi: cannot read the token file %s\n", s.token_file);
@@ -188,5 +214,6 @@ int main(int argc, char** argv) {
   err = henge_run(g_client, apply_config, &s);
   fprintf(stderr, "henge-pi: %s\n", henge_strerror(err));
   henge_free(g_client);
+  pi_gpios_release(s.gpios, s.gpio_count);
   return err == HENGE_ERR_STOPPED ? 0 : 1;
 }
