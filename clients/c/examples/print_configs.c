@@ -33,20 +33,15 @@ int main(int argc, char** argv) {
   henge_options options;
   henge_err err;
   char token[512];
-  FILE* f;
   struct sigaction sa;
   if (argc < 3) {
     fprintf(stderr, "usage: print_configs SERVER TOKEN_FILE [LAST_REVISION]\n");
     return 2;
   }
-  f = fopen(argv[2], "r");
-  if (f == NULL || fgets(token, sizeof token, f) == NULL) {
-    fprintf(stderr, "print_configs: cannot read %s\n", argv[2]);
-    if (f != NULL) fclose(f);
+  if (henge_read_token_file(argv[2], token, sizeof token) != HENGE_OK) {
+    fprintf(stderr, "print_configs: cannot read a token from %s\n", argv[2]);
     return 2;
   }
-  fclose(f);
-  token[strcspn(token, "\r\n")] = '\0';
 
   memset(&options, 0, sizeof options);
   options.server = argv[1];

@@ -171,21 +171,16 @@ int main(int argc, char** argv) {
   henge_err err;
   char token[512];
   char* saved;
-  FILE* f;
   struct sigaction sa;
   memset(&s, 0, sizeof s);
   {
     const int parsed = parse_args(argc, argv, &s);
     if (parsed != 0) return parsed > 0 ? 0 : 2; /* > 0: --version answered */
   }
-  f = fopen(s.token_file, "r");
-  if (f == NULL || fgets(token, sizeof token, f) == NULL) {
+  if (henge_read_token_file(s.token_file, token, sizeof token) != HENGE_OK) {
     fprintf(stderr, "henge-pi: cannot read the token file %s\n", s.token_file);
-    if (f != NULL) fclose(f);
     return 2;
   }
-  fclose(f);
-  token[strcspn(token, "\r\n")] = '\0';
   mkdir(s.state_dir, 0700); /* may exist; a failure shows when the state is written */
   pi_remove_stale_temporaries(s.output);
   pi_remove_stale_temporaries(s.state_file);

@@ -70,6 +70,11 @@ henge_err henge_poll(henge_client* client, henge_config_fn fn, void* user);
 /* Sends {"reported": <json_object>} (any JSON object text, up to 64 KiB). */
 henge_err henge_report(henge_client* client, const char* json_object);
 
+/* Reads a device token from the first line of a file into token (size bytes), without
+ * its line end. HENGE_ERR_INVALID when the file cannot be read or the line is empty or
+ * too long. */
+henge_err henge_read_token_file(const char* path, char* token, size_t size);
+
 /* The revision last applied (acknowledged as applied) by this client. */
 long long henge_last_revision(const henge_client* client);
 

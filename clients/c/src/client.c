@@ -153,6 +153,26 @@ void henge_stop(henge_client* c) {
   if (c != NULL) c->stop = 1;
 }
 
+henge_err henge_read_token_file(const char* path, char* token, size_t size) {
+  FILE* f;
+  size_t n;
+  int next = EOF;
+  if (path == NULL || token == NULL || size < 2) return HENGE_ERR_INVALID;
+  f = fopen(path, "r");
+  if (f == NULL) return HENGE_ERR_INVALID;
+  if (fgets(token, (int)size, f) == NULL) token[0] = '\0';
+  n = strcspn(token, "\r\n");
+  /* A full buffer without a line end is a whole token only if the line ends next. */
+  if (n == size - 1) next = fgetc(f);
+  fclose(f);
+  if (n == size - 1 && next != EOF && next != '\n' && next != '\r') {
+    token[0] = '\0';
+    return HENGE_ERR_INVALID;
+  }
+  token[n] = '\0';
+  return n > 0 ? HENGE_OK : HENGE_ERR_INVALID;
+}
+
 long long henge_last_revision(const henge_client* c) {
   return c != NULL ? c->last_revision : 0;
 }
