@@ -56,6 +56,13 @@ report() {  # label, pid
   printf '%-34s RSS %6d KiB  peak %6d KiB  private dirty %6d KiB\n' "$1" "$rss" "$hwm" "$dirty"
 }
 report "henge-pi x86-64" "$native"
+# The floor: a program that only links, initialises libcurl and holds one easy handle.
+cc -O2 -o "$work/libcurl_floor" bench/libcurl_floor.c -lcurl
+"$work/libcurl_floor" >"$work/floor.out" &
+floor=$!
+pids+=("$floor")
+for _ in $(seq 1 100); do grep -q ready "$work/floor.out" && break; sleep 0.05; done
+report "libcurl alone x86-64 (the floor)" "$floor"
 report "henge-pi arm64 (qemu, with qemu)" "$arm64"
 echo "shared objects mapped (x86-64): $(awk '$6 ~ /\.so/ {print $6}' "/proc/$native/maps" | sort -u | wc -l)"
 strip -o "$work/x86" build/pi-x86/henge-pi
