@@ -52,11 +52,7 @@ void Presence::run() {
 void Presence::write(std::unordered_map<std::string, Change>& batch) {
   auto status = store_.write([&](store::WriteTx& tx) -> core::Status {
     for (const auto& [device, change] : batch) {
-      auto d = tx.device(device);
-      if (!d) continue;  // deleted meanwhile
-      d->state.connected = change.connected;
-      d->state.last_seen = std::max(d->state.last_seen, change.at);
-      tx.update_device_state(device, d->state);
+      tx.set_connection(device, change.connected, change.at);  // a deleted device is no row to change
     }
     return {};
   });

@@ -113,9 +113,15 @@ class WriteTx : public ReadTx {
   /// write changes for each member), naming it in this commit's ChangeEvent when its
   /// revision moved.
   virtual void update_desired(std::string_view id, const core::Desired& desired) = 0;
-  /// Replaces only the state of an existing device.
+  /// Replaces the state of an existing device, all but `connected`: which node holds
+  /// a device's stream is written only through set_connection().
   virtual void update_device_state(std::string_view id, const core::DeviceState& s) = 0;
-  /// Marks every device disconnected (at start, when no stream can be open).
+  /// Records that this node now holds (`connected`) or no longer holds a stream of
+  /// `id`, seen at `at` (last_seen only moves forward). With several nodes over one
+  /// database, a node's "no longer" leaves a stream another node holds alone.
+  virtual void set_connection(std::string_view id, bool connected, core::TimeMs at) = 0;
+  /// Forgets every connection this node recorded (at start, when it can hold no
+  /// stream), and those of nodes that are gone.
   virtual void reset_connections() = 0;
   /// Removes a device and its history.
   virtual void delete_device(std::string_view id) = 0;

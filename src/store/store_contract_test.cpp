@@ -408,7 +408,7 @@ TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {
     return Status{};
   });
   DeviceState s;
-  s.connected = true;
+  s.connected = false;  // update_device_state leaves the connection alone
   s.last_seen = 500;
   s.applied_revision = 7;
   s.applied_at = 501;
@@ -416,6 +416,7 @@ TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {
   s.error = "bad file";
   s.reported = json::parse(R"({"uptime":5})");
   write_ok([&](WriteTx& tx) {
+    tx.set_connection("d", true, 400);
     tx.update_device_state("d", s);
     return Status{};
   });
@@ -443,6 +444,24 @@ TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {
   EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.device("d")->state.connected; }));
 }
 
+TEST_P(StoreContract, SetConnectionRecordsTheStreamAndMovesLastSeenForwardOnly) {
+  write_ok([&](WriteTx& tx) {
+    tx.insert_device(make_device("d"));
+    tx.set_connection("d", true, 900);
+    tx.set_connection("ghost", true, 900);  // no such device: nothing to change
+    return Status{};
+  });
+  auto state = [&] { return read<DeviceState>([](ReadTx& tx) { return tx.device("d")->state; }); };
+  EXPECT_TRUE(state().connected);
+  EXPECT_EQ(state().last_seen, 900);
+  write_ok([&](WriteTx& tx) {
+    tx.set_connection("d", false, 800);  // an older sighting arriving late
+    return Status{};
+  });
+  EXPECT_FALSE(state().connected);
+  EXPECT_EQ(state().last_seen, 900);
+}
+
 TEST_P(StoreContract, DeviceListFiltersBySyncStatusAndConnection) {
   write_ok([&](WriteTx& tx) {
     for (const char* id : {"never", "synced", "pending", "failed"}) {
@@ -451,10 +470,10 @@ TEST_P(StoreContract, DeviceListFiltersBySyncStatusAndConnection) {
       tx.insert_device(d);
     }
     DeviceState synced;
-    synced.connected = true;
     synced.last_seen = 1;
     synced.applied_revision = 5;
     tx.update_device_state("synced", synced);
+    tx.set_connection("synced", true, 1);
     DeviceState pending;
     pending.last_seen = 1;
     pending.applied_revision = 4;

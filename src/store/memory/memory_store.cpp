@@ -153,7 +153,17 @@ class MemoryTx final : public WriteTx {
     note_desired(d, before);
   }
   void update_device_state(std::string_view id, const DeviceState& state) override {
-    if (auto it = s_.devices.find(id); it != s_.devices.end()) it->second.state = state;
+    if (auto it = s_.devices.find(id); it != s_.devices.end()) {
+      const bool connected = it->second.state.connected;
+      it->second.state = state;
+      it->second.state.connected = connected;
+    }
+  }
+  void set_connection(std::string_view id, bool connected, TimeMs at) override {
+    if (auto it = s_.devices.find(id); it != s_.devices.end()) {
+      it->second.state.connected = connected;
+      it->second.state.last_seen = std::max(it->second.state.last_seen, at);
+    }
   }
   void reset_connections() override {
     for (auto& [id, d] : s_.devices) d.state.connected = false;

@@ -257,11 +257,16 @@ class SqliteTx final : public WriteTx {
 
   void update_device_state(std::string_view id, const DeviceState& s) override {
     auto st = db_.prepare(
-        "UPDATE devices SET connected = ?2, last_seen = ?3, applied_revision = ?4, "
-        "applied_at = ?5, rejected_revision = ?6, state_error = ?7, reported = ?8 WHERE id = ?1");
-    st.bind_all(id, s.connected ? 1 : 0, s.last_seen, s.applied_revision, s.applied_at, s.rejected_revision, s.error,
+        "UPDATE devices SET last_seen = ?2, applied_revision = ?3, "
+        "applied_at = ?4, rejected_revision = ?5, state_error = ?6, reported = ?7 WHERE id = ?1");
+    st.bind_all(id, s.last_seen, s.applied_revision, s.applied_at, s.rejected_revision, s.error,
                 json::serialize(s.reported))
         .run();
+  }
+
+  void set_connection(std::string_view id, bool connected, TimeMs at) override {
+    auto st = db_.prepare("UPDATE devices SET connected = ?2, last_seen = MAX(last_seen, ?3) WHERE id = ?1");
+    st.bind_all(id, connected ? 1 : 0, at).run();
   }
 
   void reset_connections() override { db_.exec("UPDATE devices SET connected = 0 WHERE connected != 0"); }
