@@ -14,12 +14,15 @@ want_test=0
 packages=(
   g++ clang cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev
-  libsqlite3-dev libssl-dev libcli11-dev libvalijson-dev
+  libsqlite3-dev libpq-dev libssl-dev libcli11-dev libvalijson-dev
   libgtest-dev
   libcurl4-openssl-dev libcjson-dev libgpiod-dev
 )
 if (( want_test )); then
   packages+=(curl nodejs npm valgrind)
+  # The suite starts its own PostgreSQL (scripts/test-postgres.sh) and puts haproxy in
+  # front of henged replicas.
+  packages+=(postgresql haproxy)
   # The C client is cross-built for 64- and 32-bit Raspberry Pi OS and run under qemu
   # (armhf libraries come from a sysroot: scripts/armhf-sysroot.sh).
   packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcurl4-openssl-dev:arm64 libcjson-dev:arm64)

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -10,12 +11,14 @@
 #include <iostream>
 
 #include "api/app.hpp"
+#include "core/crypto.hpp"
 #include "push/fleet_events.hpp"
 #include "push/hub.hpp"
 #include "push/presence.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
 #include "store/memory/memory_store.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace fs = std::filesystem;
@@ -27,6 +30,9 @@ struct Settings {
   std::string listen = "0.0.0.0:8080";
   std::string data_dir = "./henge-data";
   std::string store = "sqlite";
+  std::string database_url;
+  std::string replica_id;
+  double replica_lease_seconds = 15;
   std::string admin_token;
   std::string log_format = "text";
   std::string log_level = "info";
@@ -38,6 +44,10 @@ struct Settings {
   double drain_seconds = 10;
   double keepalive_seconds = 15;
 };
+
+std::chrono::milliseconds millis_of(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+}
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "henged: %s\n", message.c_str());
@@ -69,9 +79,23 @@ int main(int argc, char** argv) {
   cli.add_option("--data-dir", s.data_dir, "Where the SQLite store and the admin token file live")
       ->envname("HENGE_DATA_DIR")
       ->capture_default_str();
-  cli.add_option("--store", s.store, "Storage backend: sqlite (durable, one node) or memory (lost on exit)")
+  cli.add_option("--store", s.store,
+                 "Storage backend: sqlite (durable, one node), postgres (many replicas; needs --database-url) or "
+                 "memory (lost on exit)")
       ->envname("HENGE_STORE")
-      ->check(CLI::IsMember({"sqlite", "memory"}))
+      ->check(CLI::IsMember({"sqlite", "postgres", "memory"}))
+      ->capture_default_str();
+  cli.add_option("--database-url", s.database_url,
+                 "PostgreSQL to store in, as postgres://user:password@host:port/database (implies --store "
+                 "postgres); any number of henged replicas can share it")
+      ->envname("HENGE_DATABASE_URL");
+  cli.add_option("--replica-id", s.replica_id,
+                 "This replica's name in the database's connection records (default: host name and a random suffix)")
+      ->envname("HENGE_REPLICA_ID");
+  cli.add_option("--replica-lease", s.replica_lease_seconds,
+                 "Seconds after which the streams of a replica that stopped renewing no longer count as connected")
+      ->envname("HENGE_REPLICA_LEASE")
+      ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
   cli.add_option("--admin-token", s.admin_token,
                  "Admin token named 'bootstrap'. Without one, the first start generates it, prints it once and "
@@ -119,8 +143,19 @@ int main(int argc, char** argv) {
   server::log::parse_level(s.log_level, level);
   server::log::configure(level, s.log_format == "json" ? server::log::Format::json : server::log::Format::text);
 
+  if (!s.database_url.empty()) s.store = "postgres";
   std::unique_ptr<store::Store> store;
-  if (s.store == "memory") {
+  if (s.store == "postgres") {
+    if (s.database_url.empty()) return fail("--store postgres needs --database-url (or HENGE_DATABASE_URL)");
+    if (s.replica_id.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      s.replica_id = std::string(host) + "-" + core::random_token(4);
+    }
+    auto opened = store::open_postgres_store({s.database_url, s.replica_id, millis_of(s.replica_lease_seconds)});
+    if (!opened) return fail(opened.error().message);
+    store = std::move(opened).value();
+  } else if (s.store == "memory") {
     store = store::make_memory_store();
   } else {
     std::error_code ec;
@@ -152,13 +187,12 @@ int main(int argc, char** argv) {
     return fail("cannot reset connection state: " + reset.error().message);
   }
 
-  const auto millis = [](double seconds) {
-    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
-  };
+  const auto millis = millis_of;
   push::Presence presence(*store, api::system_now);
   push::Hub hub(std::chrono::milliseconds(2000), &presence);
   push::FleetEvents fleet;
   store->set_change_listener([&hub](const store::ChangeEvent& e) { hub.publish(e); });
+  store->set_connections_lost_listener([&hub] { hub.record_all(); });
   hub.set_after_dispatch([&fleet](const store::ChangeEvent& e) { fleet.config_changed(e); });
 
   api::ApiOptions api_options;
@@ -177,12 +211,19 @@ int main(int argc, char** argv) {
   server::Server server(opts, [&app](server::Request&& req) { return app.handle(std::move(req)); });
   auto bound = server.bind();
   if (!bound) return fail(bound.error().message);
-  server::log::info("listening", {{"address", *bound}, {"store", s.store}, {"data_dir", s.data_dir}});
+  if (s.store == "postgres") {
+    server::log::info("listening", {{"address", *bound}, {"store", s.store}, {"replica", s.replica_id}});
+  } else {
+    server::log::info("listening", {{"address", *bound}, {"store", s.store}, {"data_dir", s.data_dir}});
+  }
   const auto drain = millis(s.drain_seconds);
   server.run([&] {
     app.set_draining(true);
     fleet.close_all("shutdown");
     hub.drain(drain);
   });
+  // The store outlives the hub; a PostgreSQL store's feed thread must stop calling it.
+  store->set_change_listener(nullptr);
+  store->set_connections_lost_listener(nullptr);
   return 0;
 }

@@ -141,6 +141,14 @@ void Hub::drain(std::chrono::milliseconds period) {
   });
 }
 
+void Hub::record_all() {
+  if (presence_ == nullptr) return;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    for (const auto& [device, queue] : s.streams) presence_->record(device, true);
+  }
+}
+
 std::size_t Hub::streams() const {
   std::size_t n = 0;
   for (const auto& s : shards_) {

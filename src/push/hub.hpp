@@ -51,6 +51,10 @@ class Hub final {
   /// `period`, on a thread of its own. Streams attached later are closed at once.
   void drain(std::chrono::milliseconds period);
 
+  /// Records every attached stream with the presence again (after the store forgot
+  /// this node's connections).
+  void record_all();
+
   /// Streams currently attached.
   [[nodiscard]] std::size_t streams() const;
 

@@ -150,8 +150,15 @@ class Store {
   virtual core::Status write(const std::function<core::Status(WriteTx&)>& fn) = 0;
 
   /// Called after every commit that moved a device's desired config, in revision
-  /// order, on the committing thread. Set once, before serving.
+  /// order, one call at a time: on the committing thread (one node) or on the
+  /// store's feed thread (PostgreSQL, for every replica's commits). Set once, before
+  /// serving.
   virtual void set_change_listener(std::function<void(const ChangeEvent&)> listener) = 0;
+
+  /// Called when the connections this node recorded may have been forgotten (its
+  /// lease among several replicas lapsed while the database was out of reach), so the
+  /// caller records its open streams again. A store of one node never calls it.
+  virtual void set_connections_lost_listener(std::function<void()> listener) { (void)listener; }
 };
 
 }  // namespace henge::store

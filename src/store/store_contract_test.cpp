@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "store/memory/memory_store.hpp"
+#include "store/postgres/postgres_store.hpp"
+#include "store/postgres/test_database.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace henge::store {
@@ -20,6 +22,7 @@ namespace fs = std::filesystem;
 struct Backend {
   const char* name;
   std::function<std::unique_ptr<Store>(const fs::path& dir)> open;
+  bool needs_postgres = false;
 };
 
 const Backend kBackends[] = {
@@ -30,6 +33,14 @@ const Backend kBackends[] = {
        EXPECT_TRUE(s.ok()) << s.error().message;
        return std::move(s).value();
      }},
+    {"postgres",
+     [](const fs::path&) -> std::unique_ptr<Store> {
+       const auto url = postgres::testing::create_database(*postgres::testing::server_url());
+       auto s = open_postgres_store({url, "contract", std::chrono::seconds(15)});
+       EXPECT_TRUE(s.ok()) << s.error().message;
+       return s ? std::move(s).value() : nullptr;
+     },
+     true},
 };
 
 // Builds a query by naming only the fields a test cares about.
@@ -48,6 +59,9 @@ void PrintTo(const Backend& b, std::ostream* os) {
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (GetParam().needs_postgres && !postgres::testing::server_url()) {
+      GTEST_SKIP() << "no PostgreSQL server for tests (HENGE_TEST_PG_DIR); ctest starts one";
+    }
     dir_ = fs::temp_directory_path() / ("henge-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(dir_);
     store_ = GetParam().open(dir_);

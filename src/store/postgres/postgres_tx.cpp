@@ -1,0 +1,386 @@
+#include "store/postgres/postgres_tx.hpp"
+
+#include <boost/json.hpp>
+
+namespace henge::store::postgres {
+namespace {
+
+using namespace henge::core;
+namespace json = boost::json;
+
+std::string labels_text(const std::map<std::string, std::string>& labels) {
+  json::object o;
+  for (const auto& [k, v] : labels) o[k] = v;
+  return json::serialize(o);
+}
+
+std::map<std::string, std::string> labels_from(const std::string& text) {
+  std::map<std::string, std::string> out;
+  const auto v = parse_stored_json(text);
+  if (const auto* o = v.if_object()) {
+    for (const auto& [k, val] : *o) {
+      if (val.is_string()) out.emplace(std::string(k), std::string(val.get_string()));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split_names(const std::string& joined) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < joined.size()) {
+    auto end = joined.find(',', start);
+    if (end == std::string::npos) end = joined.size();
+    out.emplace_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> column_strings(const pg::Rows& rows) {
+  std::vector<std::string> out;
+  out.reserve(static_cast<std::size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(rows.text(i, 0));
+  return out;
+}
+
+Revision rev(const pg::Rows& rows, int row, int col) {
+  return static_cast<Revision>(rows.i64(row, col));
+}
+
+SchemaVersion read_schema(const pg::Rows& r, int i) {
+  return SchemaVersion{r.text(i, 0), r.i64(i, 1), parse_stored_json(r.text(i, 2)), rev(r, i, 3), r.i64(i, 4)};
+}
+
+Group read_group(const pg::Rows& r, int i) {
+  return Group{r.text(i, 0), r.i64(i, 1), parse_stored_json(r.text(i, 2)), rev(r, i, 3), r.i64(i, 4), r.i64(i, 5)};
+}
+
+HistoryEntry read_history(const pg::Rows& r, int i) {
+  return HistoryEntry{r.text(i, 0),
+                      rev(r, i, 1),
+                      r.i64(i, 2),
+                      r.text(i, 3),
+                      r.text(i, 4),
+                      parse_stored_json(r.text(i, 5)),
+                      parse_stored_json(r.text(i, 6)),
+                      r.text(i, 7)};
+}
+
+}  // namespace
+
+json::value parse_stored_json(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec) throw pg::PgError("XX001", "stored JSON does not parse: " + ec.message(), false);
+  return v;
+}
+
+// A device is connected while the replica holding its stream has a live lease.
+#define HENGE_PG_CONNECTED                                                                            \
+  "(d.connected_replica <> '' AND EXISTS (SELECT 1 FROM replicas r WHERE r.id = d.connected_replica " \
+  "AND r.expires_at > " HENGE_PG_NOW_MS "))"
+// The columns read_devices() reads, in order; a macro so statements stay literals
+// (Conn::query caches by address).
+#define HENGE_PG_DEVICE_SELECT                                                                                  \
+  "SELECT d.id, d.schema_name, d.labels, d.token_hash, d.device_values, d.desired_revision, d.desired_config, " \
+  "d.desired_sha256, d.created_at, d.updated_at, d.desired_schema, " HENGE_PG_CONNECTED                         \
+  ", d.last_seen, d.applied_revision, d.applied_at, d.rejected_revision, d.state_error, d.reported, "           \
+  "COALESCE((SELECT string_agg(g.group_name, ',' ORDER BY g.group_name) FROM device_groups g "                  \
+  "WHERE g.device_id = d.id), '') FROM devices d "
+// core::sync_status() in SQL, for the status filter.
+#define HENGE_PG_SYNC_STATUS                                                                      \
+  "CASE WHEN d.applied_revision <> 0 AND d.applied_revision = d.desired_revision THEN 'in_sync' " \
+  "WHEN d.rejected_revision <> 0 AND d.rejected_revision = d.desired_revision THEN 'failed' "     \
+  "WHEN d.last_seen = 0 AND d.applied_revision = 0 THEN 'never_connected' ELSE 'pending' END"
+
+std::vector<Device> PgTx::read_devices(const pg::Rows& r) {
+  std::vector<Device> out;
+  out.reserve(static_cast<std::size_t>(r.size()));
+  for (int i = 0; i < r.size(); ++i) {
+    Device d;
+    d.id = r.text(i, 0);
+    d.schema = r.text(i, 1);
+    d.labels = labels_from(r.text(i, 2));
+    d.token_hash = r.text(i, 3);
+    d.values = parse_stored_json(r.text(i, 4));
+    d.desired.revision = rev(r, i, 5);
+    d.desired.config = parse_stored_json(r.text(i, 6));
+    d.desired.sha256 = r.text(i, 7);
+    d.created_at = r.i64(i, 8);
+    d.updated_at = r.i64(i, 9);
+    d.desired.schema = r.text(i, 10);
+    d.state.connected = r.text(i, 11) == "t";
+    d.state.last_seen = r.i64(i, 12);
+    d.state.applied_revision = rev(r, i, 13);
+    d.state.applied_at = r.i64(i, 14);
+    d.state.rejected_revision = rev(r, i, 15);
+    d.state.error = r.text(i, 16);
+    d.state.reported = parse_stored_json(r.text(i, 17));
+    d.groups = split_names(r.text(i, 18));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Revision PgTx::revision() {
+  auto r = c_.run("SELECT value FROM meta WHERE key = 'revision'");
+  return r.empty() ? 0 : rev(r, 0, 0);
+}
+
+std::optional<Device> PgTx::device(std::string_view id) {
+  auto d = read_devices(c_.run(HENGE_PG_DEVICE_SELECT "WHERE d.id = $1", id));
+  if (d.empty()) return std::nullopt;
+  return std::move(d.front());
+}
+
+std::optional<Device> PgTx::device_by_token_hash(std::string_view hash) {
+  auto d = read_devices(c_.run(HENGE_PG_DEVICE_SELECT "WHERE d.token_hash = $1", hash));
+  if (d.empty()) return std::nullopt;
+  return std::move(d.front());
+}
+
+std::vector<Device> PgTx::devices(const DeviceQuery& q) {
+  const int connected = q.connected ? (*q.connected ? 1 : 0) : -1;
+  return read_devices(
+      c_.run(HENGE_PG_DEVICE_SELECT
+             "WHERE d.id > $1::text AND ($2::text = '' OR d.schema_name = $2::text) "
+             "AND ($3::text = '' OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = "
+             "$3::text)) "
+             "AND ($4::text = '' OR (d.labels::jsonb ? $4::text AND ($5::text = '' OR d.labels::jsonb ->> $4::text = "
+             "$5::text))) "
+             "AND ($7::text = '' OR " HENGE_PG_SYNC_STATUS " = $7::text) "
+             "AND ($8::int < 0 OR " HENGE_PG_CONNECTED " = ($8::int = 1)) "
+             "ORDER BY d.id LIMIT $6::bigint",
+             q.after_id, q.schema, q.group, q.label_key, q.label_value, static_cast<std::int64_t>(q.limit), q.status,
+             connected));
+}
+
+std::vector<std::string> PgTx::device_ids_in_group(std::string_view name) {
+  return column_strings(c_.run("SELECT device_id FROM device_groups WHERE group_name = $1 ORDER BY device_id", name));
+}
+
+std::vector<std::string> PgTx::device_ids_with_schema(std::string_view name) {
+  return column_strings(c_.run("SELECT id FROM devices WHERE schema_name = $1 ORDER BY id", name));
+}
+
+std::optional<SchemaVersion> PgTx::schema(std::string_view name, std::int64_t version) {
+  auto r = c_.run(
+      "SELECT name, version, document, revision, created_at FROM schemas "
+      "WHERE name = $1 AND ($2::bigint = 0 OR version = $2::bigint) ORDER BY version DESC LIMIT 1",
+      name, version);
+  if (r.empty()) return std::nullopt;
+  return read_schema(r, 0);
+}
+
+std::vector<SchemaVersion> PgTx::schemas() {
+  auto r = c_.run(
+      "SELECT DISTINCT ON (name) name, version, document, revision, created_at FROM schemas "
+      "ORDER BY name, version DESC");
+  std::vector<SchemaVersion> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(read_schema(r, i));
+  return out;
+}
+
+std::vector<SchemaVersion> PgTx::schema_versions(std::string_view name) {
+  auto r = c_.run("SELECT name, version, document, revision, created_at FROM schemas WHERE name = $1 ORDER BY version",
+                  name);
+  std::vector<SchemaVersion> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(read_schema(r, i));
+  return out;
+}
+
+std::optional<Group> PgTx::group(std::string_view name) {
+  auto r =
+      c_.run("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups WHERE name = $1", name);
+  if (r.empty()) return std::nullopt;
+  return read_group(r, 0);
+}
+
+std::vector<Group> PgTx::groups() {
+  auto r = c_.run("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups ORDER BY name");
+  std::vector<Group> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(read_group(r, i));
+  return out;
+}
+
+std::vector<HistoryEntry> PgTx::history(std::string_view device, Revision before, std::size_t limit) {
+  auto r = c_.run(
+      "SELECT device_id, revision, at, actor, action, change, config, sha256 FROM history "
+      "WHERE device_id = $1 AND ($2::bigint = 0 OR revision < $2::bigint) ORDER BY revision DESC LIMIT $3",
+      device, before, static_cast<std::int64_t>(limit));
+  std::vector<HistoryEntry> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(read_history(r, i));
+  return out;
+}
+
+std::optional<HistoryEntry> PgTx::history_entry(std::string_view device, Revision revision) {
+  auto r = c_.run(
+      "SELECT device_id, revision, at, actor, action, change, config, sha256 FROM history "
+      "WHERE device_id = $1 AND revision = $2",
+      device, revision);
+  if (r.empty()) return std::nullopt;
+  return read_history(r, 0);
+}
+
+std::vector<AuditEntry> PgTx::audit(const AuditQuery& q) {
+  auto r = c_.run(
+      "SELECT seq, at, actor, action, target, change, request_id, remote, revision FROM audit "
+      "WHERE ($1::bigint = 0 OR seq < $1::bigint) AND ($2::text = '' OR actor = $2::text) "
+      "AND ($3::text = '' OR action = $3::text) AND ($4::text = '' OR target = $4::text) "
+      "ORDER BY seq DESC LIMIT $5::bigint",
+      q.before_seq, q.actor, q.action, q.target, static_cast<std::int64_t>(q.limit));
+  std::vector<AuditEntry> out;
+  for (int i = 0; i < r.size(); ++i) {
+    AuditEntry a;
+    a.seq = static_cast<std::uint64_t>(r.i64(i, 0));
+    a.at = r.i64(i, 1);
+    a.actor = r.text(i, 2);
+    a.action = r.text(i, 3);
+    a.target = r.text(i, 4);
+    a.change = parse_stored_json(r.text(i, 5));
+    a.request_id = r.text(i, 6);
+    a.remote = r.text(i, 7);
+    a.revision = rev(r, i, 8);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::optional<Token> PgTx::token_by_hash(std::string_view hash) {
+  auto r = c_.run("SELECT name, role, hash, created_at, expires_at FROM tokens WHERE hash = $1", hash);
+  if (r.empty()) return std::nullopt;
+  return Token{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.i64(0, 3), r.i64(0, 4)};
+}
+
+std::size_t PgTx::token_count() {
+  auto r = c_.run("SELECT COUNT(*) FROM tokens");
+  return static_cast<std::size_t>(r.i64(0, 0));
+}
+
+Revision PgTx::take_revision() {
+  // The counter row is locked by the store for the whole transaction, so revisions
+  // commit in the order they are taken (DESIGN §3).
+  if (taken_ == 0) {
+    auto r = c_.run("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");
+    if (r.empty()) throw pg::PgError("XX001", "the revision counter is missing", false);
+    taken_ = rev(r, 0, 0);
+  }
+  return taken_;
+}
+
+void PgTx::write_groups(const Device& d) {
+  for (const auto& g : d.groups) {
+    c_.run("INSERT INTO device_groups (group_name, device_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", g, d.id);
+  }
+}
+
+Revision PgTx::desired_revision_of(std::string_view id, bool& exists) {
+  auto r = c_.run("SELECT desired_revision FROM devices WHERE id = $1", id);
+  exists = !r.empty();
+  return exists ? rev(r, 0, 0) : 0;
+}
+
+void PgTx::insert_device(const Device& d) {
+  c_.run(
+      "INSERT INTO devices (id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, "
+      "desired_sha256, created_at, updated_at, desired_schema) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+      d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values), d.desired.revision,
+      json::serialize(d.desired.config), d.desired.sha256, d.created_at, d.updated_at, d.desired.schema);
+  write_groups(d);
+  if (d.desired.revision != 0) changed.push_back({d.id, d.desired});
+}
+
+void PgTx::update_device(const Device& d) {
+  bool exists = false;
+  const Revision before = desired_revision_of(d.id, exists);
+  c_.run(
+      "UPDATE devices SET schema_name = $2, labels = $3, token_hash = $4, device_values = $5, "
+      "desired_revision = $6, desired_config = $7, desired_sha256 = $8, created_at = $9, updated_at = $10, "
+      "desired_schema = $11 WHERE id = $1",
+      d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values), d.desired.revision,
+      json::serialize(d.desired.config), d.desired.sha256, d.created_at, d.updated_at, d.desired.schema);
+  c_.run("DELETE FROM device_groups WHERE device_id = $1", d.id);
+  write_groups(d);
+  if (exists && d.desired.revision != before && d.desired.revision != 0) changed.push_back({d.id, d.desired});
+}
+
+void PgTx::update_desired(std::string_view id, const Desired& desired) {
+  bool exists = false;
+  const Revision before = desired_revision_of(id, exists);
+  if (!exists) return;
+  c_.run(
+      "UPDATE devices SET desired_revision = $2, desired_config = $3, desired_sha256 = $4, desired_schema = $5 "
+      "WHERE id = $1",
+      id, desired.revision, json::serialize(desired.config), desired.sha256, desired.schema);
+  if (desired.revision != before && desired.revision != 0) changed.push_back({std::string(id), desired});
+}
+
+void PgTx::update_device_state(std::string_view id, const DeviceState& s) {
+  c_.run(
+      "UPDATE devices SET last_seen = $2, applied_revision = $3, applied_at = $4, rejected_revision = $5, "
+      "state_error = $6, reported = $7 WHERE id = $1",
+      id, s.last_seen, s.applied_revision, s.applied_at, s.rejected_revision, s.error, json::serialize(s.reported));
+}
+
+void PgTx::set_connection(std::string_view id, bool connected, TimeMs at) {
+  // This replica's "disconnected" must not undo the stream the device has since
+  // opened on another replica.
+  c_.run(
+      "UPDATE devices SET connected_replica = CASE WHEN $2::boolean THEN $3::text "
+      "WHEN connected_replica = $3::text THEN '' ELSE connected_replica END, "
+      "last_seen = GREATEST(last_seen, $4::bigint) WHERE id = $1",
+      id, connected, replica_, at);
+}
+
+void PgTx::reset_connections() {
+  c_.run(
+      "UPDATE devices SET connected_replica = '' WHERE connected_replica <> '' AND (connected_replica = $1 "
+      "OR connected_replica NOT IN (SELECT id FROM replicas WHERE expires_at > " HENGE_PG_NOW_MS "))",
+      replica_);
+}
+
+void PgTx::delete_device(std::string_view id) {
+  c_.run("DELETE FROM devices WHERE id = $1", id);
+}
+
+void PgTx::insert_schema_version(const SchemaVersion& s) {
+  c_.run("INSERT INTO schemas (name, version, document, revision, created_at) VALUES ($1,$2,$3,$4,$5)", s.name,
+         s.version, json::serialize(s.document), s.revision, s.created_at);
+}
+
+void PgTx::put_group(const Group& g) {
+  c_.run(
+      "INSERT INTO groups (name, priority, group_values, revision, created_at, updated_at) "
+      "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (name) DO UPDATE SET priority = $2, group_values = $3, "
+      "revision = $4, created_at = $5, updated_at = $6",
+      g.name, g.priority, json::serialize(g.values), g.revision, g.created_at, g.updated_at);
+}
+
+void PgTx::delete_group(std::string_view name) {
+  c_.run("DELETE FROM groups WHERE name = $1", name);
+}
+
+void PgTx::append_history(const HistoryEntry& h) {
+  c_.run(
+      "INSERT INTO history (device_id, revision, at, actor, action, change, config, sha256) "
+      "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (device_id, revision) DO UPDATE SET at = $3, actor = $4, "
+      "action = $5, change = $6, config = $7, sha256 = $8",
+      h.device, h.revision, h.at, h.actor, h.action, json::serialize(h.change), json::serialize(h.config), h.sha256);
+}
+
+void PgTx::append_audit(const AuditEntry& a) {
+  c_.run(
+      "INSERT INTO audit (at, actor, action, target, change, request_id, remote, revision) "
+      "VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+      a.at, a.actor, a.action, a.target, json::serialize(a.change), a.request_id, a.remote, a.revision);
+}
+
+void PgTx::put_token(const Token& t) {
+  // Replaces any token with the same name or the same hash.
+  c_.run("DELETE FROM tokens WHERE name = $1 OR hash = $2", t.name, t.hash);
+  c_.run("INSERT INTO tokens (hash, name, role, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)", t.hash, t.name,
+         t.role, t.created_at, t.expires_at);
+}
+
+}  // namespace henge::store::postgres
