@@ -24,6 +24,7 @@ json::object render_device(const core::Device& d) {
   auto time_or_null = [](core::TimeMs t) { return t == 0 ? json::value(nullptr) : json::value(format_time(t)); };
   o["status"] = core::sync_status(d);
   o["connected"] = s.connected;
+  if (s.connected && !s.replica.empty()) o["replica"] = s.replica;
   o["last_seen"] = time_or_null(s.last_seen);
   o["applied_revision"] = s.applied_revision == 0 ? json::value(nullptr) : json::value(s.applied_revision);
   o["applied_at"] = time_or_null(s.applied_at);

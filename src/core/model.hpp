@@ -26,6 +26,7 @@ struct Desired {
 /// last applied. Kept apart from the device's config so each changes on its own.
 struct DeviceState {
   bool connected = false;
+  std::string replica;            ///< with several henged replicas: the one holding the stream (else empty)
   TimeMs last_seen = 0;           ///< 0 = never
   Revision applied_revision = 0;  ///< last revision the device acknowledged as applied
   TimeMs applied_at = 0;

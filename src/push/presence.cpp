@@ -39,17 +39,28 @@ void Presence::run() {
     auto batch = std::exchange(pending_, {});
     const auto covered = recorded_;
     lock.unlock();
-    write(batch);
+    const bool ok = write(batch);
     lock.lock();
-    written_ = covered;
+    if (ok) {
+      written_ = covered;
+      failures_ = 0;
+    } else {
+      ++failures_;
+    }
     cv_.notify_all();
-    if (stopping_) continue;
-    // Pace the commits; what arrives meanwhile goes into the next batch.
-    cv_.wait_for(lock, min_interval_, [this] { return stopping_; });
+    if (stopping_) {
+      if (!ok) return;  // the store is away; connections are soft state, recorded again at start
+      continue;
+    }
+    // Pace the commits; what arrives meanwhile goes into the next batch. After
+    // failures, back off (up to 5 s) until the store answers again.
+    const std::chrono::milliseconds backoff(min_interval_.count() << std::min<std::uint64_t>(failures_, 6));
+    const auto pause = failures_ == 0 ? min_interval_ : std::min(std::chrono::milliseconds(5000), backoff);
+    cv_.wait_for(lock, pause, [this] { return stopping_; });
   }
 }
 
-void Presence::write(std::unordered_map<std::string, Change>& batch) {
+bool Presence::write(std::unordered_map<std::string, Change>& batch) {
   auto status = store_.write([&](store::WriteTx& tx) -> core::Status {
     for (const auto& [device, change] : batch) {
       tx.set_connection(device, change.connected, change.at);  // a deleted device is no row to change
@@ -57,9 +68,15 @@ void Presence::write(std::unordered_map<std::string, Change>& batch) {
     return {};
   });
   if (!status) {
-    server::log::warn("could not record device connections",
+    server::log::warn("could not record device connections; will retry",
                       {{"devices", std::to_string(batch.size())}, {"error", status.error().message}});
+    // Keep them for the next batch (the store may be back by then); what was recorded
+    // since is newer and wins.
+    std::lock_guard lock(mu_);
+    for (auto& [device, change] : batch) pending_.try_emplace(device, change);
+    return false;
   }
+  return true;
 }
 
 }  // namespace henge::push

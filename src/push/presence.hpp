@@ -32,7 +32,8 @@ class Presence final {
   /// the calls for one device (the hub does, under its lock), so the last call wins.
   void record(const std::string& device, bool connected);
 
-  /// Blocks until everything recorded before the call is in the store.
+  /// Blocks until everything recorded before the call is in the store (or the
+  /// presence stops).
   void flush();
 
  private:
@@ -41,7 +42,8 @@ class Presence final {
     core::TimeMs at;
   };
   void run();
-  void write(std::unordered_map<std::string, Change>& batch);
+  /// Writes a batch; on failure puts it back in pending_ and returns false.
+  bool write(std::unordered_map<std::string, Change>& batch);
 
   store::Store& store_;
   std::function<core::TimeMs()> now_;
@@ -51,6 +53,7 @@ class Presence final {
   std::unordered_map<std::string, Change> pending_;
   std::uint64_t recorded_ = 0;  ///< changes recorded so far
   std::uint64_t written_ = 0;   ///< changes in the store so far
+  std::uint64_t failures_ = 0;  ///< failed writes in a row
   bool stopping_ = false;
   std::thread flusher_;
 };

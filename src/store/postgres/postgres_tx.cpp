@@ -86,6 +86,7 @@ json::value parse_stored_json(const std::string& text) {
   "SELECT d.id, d.schema_name, d.labels, d.token_hash, d.device_values, d.desired_revision, d.desired_config, " \
   "d.desired_sha256, d.created_at, d.updated_at, d.desired_schema, " HENGE_PG_CONNECTED                         \
   ", d.last_seen, d.applied_revision, d.applied_at, d.rejected_revision, d.state_error, d.reported, "           \
+  "d.connected_replica, "                                                                                       \
   "COALESCE((SELECT string_agg(g.group_name, ',' ORDER BY g.group_name) FROM device_groups g "                  \
   "WHERE g.device_id = d.id), '') FROM devices d "
 // core::sync_status() in SQL, for the status filter.
@@ -117,7 +118,8 @@ std::vector<Device> PgTx::read_devices(const pg::Rows& r) {
     d.state.rejected_revision = rev(r, i, 15);
     d.state.error = r.text(i, 16);
     d.state.reported = parse_stored_json(r.text(i, 17));
-    d.groups = split_names(r.text(i, 18));
+    d.state.replica = d.state.connected ? r.text(i, 18) : std::string();
+    d.groups = split_names(r.text(i, 19));
     out.push_back(std::move(d));
   }
   return out;
