@@ -14,9 +14,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import http from 'node:http';
+import { ADMIN, Stream, freePort, ms, pct, request, waitUntil } from './lib.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -25,54 +24,10 @@ const HENGED = args.henged ?? 'build/release/src/henged/henged';
 const LEVELS = (args.streams ?? '1,1000,10000').split(',').map(Number);
 const WRITES = Number(args.writes ?? 1000);
 const FANOUTS = Number(args.fanouts ?? 5);
-const ADMIN = 'bench-admin-token';
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-function request(port, method, path, body, token = ADMIN) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent,
-        headers: { authorization: `Bearer ${token}`, ...(data ? { 'content-type': 'application/json' } : {}) } },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, json: text ? JSON.parse(text) : undefined }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m[1]);
-}
-
-// A device stream on a raw socket that records when each revision's event arrives.
-class Stream {
-  constructor(port, token, onEvent) {
-    this.buf = '';
-    this.sock = net.connect(port, '127.0.0.1', () => {
-      this.sock.write(`GET /v1/device/stream HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer ${token}\r\n\r\n`);
-    });
-    this.sock.setEncoding('utf8');
-    this.sock.on('data', (d) => {
-      const now = performance.now();
-      this.buf += d;
-      let i;
-      while ((i = this.buf.indexOf('\n\n')) >= 0) {
-        const block = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 2);
-        const m = /^id: (\d+)$/m.exec(block);
-        if (m) onEvent(Number(m[1]), now);
-      }
-    });
-    this.sock.on('error', () => {});
-  }
-  close() { this.sock.destroy(); }
 }
 
 async function listRevisions(port) {
@@ -86,27 +41,11 @@ async function listRevisions(port) {
   return revs;
 }
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const ms = (x) => x.toFixed(2);
-
-async function waitUntil(pred, timeoutMs, what) {
-  const deadline = performance.now() + timeoutMs;
-  while (!pred()) {
-    if (performance.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'henge-bench-'));
   // A free port, then henged on it (at warn level it logs no address, and logging
   // each request would be measured too).
-  const port = await new Promise((resolve) => {
-    const probeServer = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = probeServer.address().port;
-      probeServer.close(() => resolve(p));
-    });
-  });
+  const port = await freePort();
   const proc = spawn(HENGED, ['--listen', `127.0.0.1:${port}`, '--data-dir', dir, '--admin-token', ADMIN,
     '--log-level', 'warn', '--drain', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

@@ -154,7 +154,8 @@ void ChangeFeed::run() {
   std::unique_ptr<pg::Conn> conn = std::move(first_conn_);
   Revision cursor = first_cursor_;
   Revision notified = 0;
-  bool need_read = false;
+  bool owed = false;  // a read is owed: the listener was away, or the last read failed
+  bool held = false;  // the last pass waited for a commit in flight here
   bool outage_logged = false;
   auto backoff = std::chrono::milliseconds(100);
   auto next_connect = Clock::now();
@@ -185,7 +186,7 @@ void ChangeFeed::run() {
       try {
         conn = std::make_unique<pg::Conn>(opt_.url);
         conn->exec("LISTEN henge_changes");
-        need_read = true;  // what was committed while we were not listening
+        owed = true;  // what was committed while we were not listening
         backoff = std::chrono::milliseconds(100);
         if (outage_logged) log::info("change feed reconnected");
         outage_logged = false;
@@ -211,7 +212,7 @@ void ChangeFeed::run() {
     const auto wait_ms =
         std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count() + 1);
     pollfd fds[2] = {{st_->wake_fd, POLLIN, 0}, {conn ? PQsocket(conn->handle()) : -1, POLLIN, 0}};
-    const int ready = ::poll(fds, conn ? 2 : 1, need_read && conn ? 0 : static_cast<int>(wait_ms));
+    const int ready = ::poll(fds, conn ? 2 : 1, owed && conn && !held ? 0 : static_cast<int>(wait_ms));
     if (ready < 0 && errno != EINTR) log::error("change feed poll failed", {{"errno", std::to_string(errno)}});
     if ((fds[0].revents & POLLIN) != 0) {
       std::uint64_t n = 0;
@@ -245,7 +246,7 @@ void ChangeFeed::run() {
         }
       }
     }
-    for (auto it = local.begin(); it != local.end() && !need_read;) {
+    for (auto it = local.begin(); it != local.end();) {
       if (it->first <= cursor) {
         it = local.erase(it);
       } else if (it->first == cursor + 1) {
@@ -256,15 +257,15 @@ void ChangeFeed::run() {
         break;
       }
     }
-    if (!local.empty() || notified > cursor) need_read = true;
+    const bool need_read = owed || !local.empty() || notified > cursor;
     // What is about to be handed over from memory is not worth a read: wait for it
     // (committed() and abandoned() wake this thread).
     const Revision wanted = std::max(notified, local.empty() ? Revision{0} : local.rbegin()->first);
-    const bool hold = held_from != 0 && held_from <= wanted;
-    if (need_read && conn && !hold) {
+    held = held_from != 0 && held_from <= wanted;
+    if (need_read && conn && !held) {
       try {
         for (const auto& e : read_changes(*conn, cursor)) deliver(e);
-        need_read = false;
+        owed = false;
       } catch (const pg::PgError& e) {
         lost(e);
       }

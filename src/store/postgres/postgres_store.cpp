@@ -53,8 +53,7 @@ class PostgresStore final : public Store {
   }
 
   Status read(const std::function<Status(ReadTx&)>& fn) override {
-    return with_connection([&](Conn& c) -> Status {
-      c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    return with_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&](Conn& c) -> Status {
       PgTx tx(c, opt_.replica);
       auto status = fn(tx);
       c.exec("COMMIT");
@@ -64,8 +63,7 @@ class PostgresStore final : public Store {
 
   Status write(const std::function<Status(WriteTx&)>& fn) override {
     ChangeEvent event;
-    auto status = with_connection([&](Conn& c) -> Status {
-      c.exec("BEGIN");
+    auto status = with_transaction("BEGIN", [&](Conn& c) -> Status {
       // One writer at a time across every replica: the same isolation the store
       // contract gives on SQLite, and revisions commit in the order they are taken.
       c.run("SELECT value FROM meta WHERE key = 'revision' FOR UPDATE");
@@ -130,33 +128,42 @@ class PostgresStore final : public Store {
   }
 
  private:
-  // Runs `body` on a pooled connection. A pooled connection can have died while idle
-  // (the database restarted): when the very first statement finds it gone, the call
-  // is retried once on a fresh connection, so a recovered database answers at once.
-  Status with_connection(const std::function<Status(Conn&)>& body) {
-    for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<Conn> c;
+  // Runs `body` in a transaction opened with `begin` on a pooled connection. A pooled
+  // connection can have died while idle (the database restarted): when `begin` finds
+  // it gone, a fresh connection takes its place, so a recovered database answers at
+  // once. Nothing is retried once `begin` has succeeded: a COMMIT cut off may have
+  // committed, and the caller must hear 503, not have the write run twice.
+  Status with_transaction(const char* begin, const std::function<Status(Conn&)>& body) {
+    std::unique_ptr<Conn> c;
+    try {
       bool fresh = false;
+      c = acquire(&fresh);
       try {
-        c = acquire(&fresh);
+        c->exec(begin);
       } catch (const PgError& e) {
-        return storage_error(e);
+        if (fresh || !e.connection_lost()) throw;
+        c = acquire_fresh();
+        c->exec(begin);
       }
-      try {
-        auto status = body(*c);
-        release(std::move(c));
-        return status;
-      } catch (const PgError& e) {
-        const bool retry = attempt == 0 && !fresh && e.connection_lost();
-        rollback(*c);
-        if (!retry) return storage_error(e);
-      } catch (const std::exception& e) {
-        rollback(*c);
-        release(std::move(c));
-        return make_error(Errc::internal, e.what());
-      }
+    } catch (const PgError& e) {
+      return storage_error(e);
+    }
+    try {
+      auto status = body(*c);
+      release(std::move(c));
+      return status;
+    } catch (const PgError& e) {
+      rollback(*c);
+      release(std::move(c));
+      return storage_error(e);
+    } catch (const std::exception& e) {
+      rollback(*c);
+      release(std::move(c));
+      return make_error(Errc::internal, e.what());
     }
   }
+
+  std::unique_ptr<Conn> acquire_fresh() { return std::make_unique<Conn>(opt_.url); }
 
   std::unique_ptr<Conn> acquire(bool* fresh = nullptr) {
     {
@@ -169,7 +176,7 @@ class PostgresStore final : public Store {
       }
     }
     if (fresh != nullptr) *fresh = true;
-    return std::make_unique<Conn>(opt_.url);
+    return acquire_fresh();
   }
 
   void release(std::unique_ptr<Conn> c) {
