@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "store/labels_json.hpp"
+
 namespace henge::store::postgres {
 namespace {
 
@@ -9,20 +11,11 @@ using namespace henge::core;
 namespace json = boost::json;
 
 std::string labels_text(const std::map<std::string, std::string>& labels) {
-  json::object o;
-  for (const auto& [k, v] : labels) o[k] = v;
-  return json::serialize(o);
+  return labels_to_json(labels);
 }
 
 std::map<std::string, std::string> labels_from(const std::string& text) {
-  std::map<std::string, std::string> out;
-  const auto v = parse_stored_json(text);
-  if (const auto* o = v.if_object()) {
-    for (const auto& [k, val] : *o) {
-      if (val.is_string()) out.emplace(std::string(k), std::string(val.get_string()));
-    }
-  }
-  return out;
+  return labels_from_json(parse_stored_json(text));
 }
 
 std::vector<std::string> split_names(const std::string& joined) {

@@ -1,11 +1,14 @@
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <boost/json.hpp>
+
 #include <condition_variable>
 #include <mutex>
 #include <vector>
+#include "store/labels_json.hpp"
 
 #include "store/change_event.hpp"
+#include "store/labels_json.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
 
@@ -26,20 +29,11 @@ json::value parse_json(const std::string& text) {
 }
 
 std::string labels_text(const std::map<std::string, std::string>& labels) {
-  json::object o;
-  for (const auto& [k, v] : labels) o[k] = v;
-  return json::serialize(o);
+  return labels_to_json(labels);
 }
 
 std::map<std::string, std::string> labels_from(const std::string& text) {
-  std::map<std::string, std::string> out;
-  const auto v = parse_json(text);
-  if (const auto* o = v.if_object()) {
-    for (const auto& [k, val] : *o) {
-      if (val.is_string()) out.emplace(std::string(k), std::string(val.get_string()));
-    }
-  }
-  return out;
+  return labels_from_json(parse_json(text));
 }
 
 // The device columns in the order read_device() reads them. A macro, so that it
