@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from './clients.mjs';
-import { waitFor } from './harness.mjs';
+import { SseClient, waitFor } from './harness.mjs';
 import { Haproxy, Postgres, replica } from './replicas.mjs';
 
 const pg = new Postgres();
@@ -82,6 +82,12 @@ test('kill -9 of a replica: its agents reconnect through haproxy to the other an
   const onA = held.filter((d) => d.replica === 'r0').map((d) => d.id);
   assert.ok(onA.length > 0 && onA.length < ids.length, `streams on both replicas (on A: ${onA})`);
 
+  // A device that will not come back: its stream is held by A directly.
+  const goneToken = await addDevice(b, 'gone');
+  const gone = new SseClient(`${a.url}/v1/device/stream`, { token: goneToken });
+  t.after(() => gone.close());
+  await waitFor(async () => (await b.get('/v1/devices/gone')).json.replica === 'r0', 5000, 'gone held by A');
+
   // Writes through haproxy, before and after A dies; remember what was answered 2xx.
   const acknowledged = {};  // id -> { value, revision } of its last 2xx write
   let stop = false;
@@ -106,9 +112,16 @@ test('kill -9 of a replica: its agents reconnect through haproxy to the other an
   await waitFor(() => n >= 30, 10000, 'writes before the kill');
   await a.kill9();
   const killedAt = n;
+  const killedTime = Date.now();
   await waitFor(() => n >= killedAt + 30, 20000, 'writes after the kill');
   stop = true;
   await writer;
+
+  // A's lease (3 s) runs out: the device it held, which never reconnected, reads as
+  // disconnected on B; the others are connected through B.
+  await waitFor(async () => (await b.get('/v1/devices/gone')).json.connected === false, 10000,
+    'the dead replica\'s device to read disconnected');
+  assert.ok(Date.now() - killedTime >= 1500, 'not before the lease (renewed every second) could run out');
 
   for (const id of ids) {
     const want = acknowledged[id];
