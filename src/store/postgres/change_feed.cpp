@@ -107,7 +107,7 @@ ChangeFeed::ChangeFeed(FeedOptions options, std::function<void(const ChangeEvent
   auto head = first_conn_->run("SELECT value FROM meta WHERE key = 'revision'");
   first_cursor_ = head.empty() ? 0 : static_cast<Revision>(head.i64(0, 0));
   st_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (st_->wake_fd < 0) throw pg::PgError("", "eventfd failed", false);
+  if (st_->wake_fd < 0) throw pg::PgError("58000", "eventfd failed", false);
   st_->delivered = first_cursor_;
   thread_ = std::thread([this] { run(); });
 }

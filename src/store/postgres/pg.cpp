@@ -22,7 +22,7 @@ std::int64_t Rows::i64(int row, int col) const {
   const char* end = v + PQgetlength(r_.get(), row, col);
   std::int64_t out = 0;
   auto [p, ec] = std::from_chars(v, end, out);
-  if (ec != std::errc{} || p != end) throw PgError("", "not an integer in column " + std::to_string(col), false);
+  if (ec != std::errc{} || p != end) throw PgError("22P02", "not an integer in column " + std::to_string(col), false);
   return out;
 }
 

@@ -42,7 +42,6 @@ class Rows final {
   [[nodiscard]] bool empty() const { return size() == 0; }
   [[nodiscard]] std::string text(int row, int col) const;
   [[nodiscard]] std::int64_t i64(int row, int col) const;
-  [[nodiscard]] bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> r_;
