@@ -12,9 +12,9 @@ jobs=$(nproc)
 # Let ccache share results between checkouts in different folders.
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 
-# The README's start command builds these; optimized builds warn differently.
-cmake --preset release >/dev/null
-cmake --build --preset release
+# The README's start command and the container image build these; optimized builds warn
+# differently.
+scripts/build.sh
 
 cmake --preset clang >/dev/null
 cmake --build --preset clang
@@ -23,6 +23,10 @@ ctest --preset clang --parallel "$jobs"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan --parallel "$jobs"
+
+# The container images, made from deploy/docker/Dockerfile's own steps and run as a pod
+# runs them; the Kubernetes manifests and the Terraform module, rendered and validated.
+(cd tests && HENGED_BIN="$root/build/release/src/henged/henged" node --test --test-reporter=spec deploy/)
 
 # The C client cross-built for 64- and 32-bit Raspberry Pi OS, run under qemu against a
 # real henged on loopback (config pushed, file written, LED brightness changed, ack
