@@ -56,6 +56,12 @@ if (( ${#missing[@]} )); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+if (( want_test )) && ! command -v kubectl >/dev/null; then
+  # Debian's kubernetes-client is too old for the suite's kustomize features.
+  echo "install-deps: the suite renders deploy/k8s with kubectl 1.32+ (kustomize 5); install it from the Kubernetes or Google Cloud CLI packages" >&2
+  exit 1
+fi
+
 if (( want_test )); then
   stamp="$root/tests/node_modules/.henge-lock-sha"
   lock_sha=$(sha256sum "$root/tests/package-lock.json" | cut -d' ' -f1)

@@ -49,6 +49,8 @@ std::chrono::milliseconds millis_of(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
+constexpr std::size_t kMinAdminTokenLength = 16;
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "henged: %s\n", message.c_str());
   return 1;
@@ -98,8 +100,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
   cli.add_option("--admin-token", s.admin_token,
-                 "Admin token named 'bootstrap'. Without one, the first start generates it, prints it once and "
-                 "writes it to <data-dir>/admin-token (mode 0600)")
+                 "Admin token named 'bootstrap' (16 characters at least). Without one, the first start generates "
+                 "it, prints it once and writes it to <data-dir>/admin-token (mode 0600)")
       ->envname("HENGE_ADMIN_TOKEN");
   cli.add_option("--log-format", s.log_format, "Log format: text or json")
       ->envname("HENGE_LOG_FORMAT")
@@ -143,6 +145,12 @@ int main(int argc, char** argv) {
   server::log::parse_level(s.log_level, level);
   server::log::configure(level, s.log_format == "json" ? server::log::Format::json : server::log::Format::text);
 
+  // Whoever holds it owns the fleet; a short one is a placeholder left in place (the
+  // Kubernetes base ships one on purpose) or guessable.
+  if (!s.admin_token.empty() && s.admin_token.size() < kMinAdminTokenLength) {
+    return fail("the admin token is shorter than " + std::to_string(kMinAdminTokenLength) +
+                " characters: give a long random one (e.g. openssl rand -hex 32)");
+  }
   if (!s.database_url.empty()) s.store = "postgres";
   std::unique_ptr<store::Store> store;
   if (s.store == "postgres") {

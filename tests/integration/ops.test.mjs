@@ -85,6 +85,15 @@ test('a first start without an admin token generates one, shows it once and keep
   }
 });
 
+test('an admin token shorter than 16 characters is refused with one line', async () => {
+  const h = new Henged({ adminToken: 'CHANGE-ME' });
+  await assert.rejects(h.start(), /henged exited early/);
+  const { code } = await h.exited;
+  assert.equal(code, 1);
+  assert.equal(h.stderr.trim(), 'henged: the admin token is shorter than 16 characters: give a long random one (e.g. openssl rand -hex 32)');
+  h.cleanup();
+});
+
 function waitForToken(h) {
   return waitFor(() => /admin token \(shown once\): (\S+)/.exec(h.stdout)?.[1], 5000, 'the admin token');
 }
