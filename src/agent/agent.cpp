@@ -104,7 +104,9 @@ milliseconds Agent::delay_for(Ended ended, milliseconds lasted) {
       return backoff_.policy().cap;  // only an operator can fix this; do not hammer the server
     case Ended::goaway_soon:
       backoff_.connection_ended(lasted);
-      return backoff_.random_up_to(retry_);
+      // The server's hint spreads a fleet's reconnects; the operator's cap still bounds
+      // how long the device goes without a stream.
+      return backoff_.random_up_to(std::min(retry_, backoff_.policy().cap));
     case Ended::idle:
     case Ended::closed:
       backoff_.connection_ended(lasted);

@@ -61,20 +61,25 @@ export function freePort() {
 
 // haproxy on loopback, to the least busy of `backends` (henged addresses: device
 // streams are long-lived, so this spreads them), checking
-// /readyz five times a second, with timeouts that let device streams live.
+// /readyz five times a second, with timeouts that let device streams live. `slots`
+// more servers (s0, s1, …) start in maintenance, for setServer() to fill while it runs,
+// as endpoints come and go in a cluster.
 export class Haproxy {
-  constructor(backends) {
+  constructor(backends, { slots = 0 } = {}) {
     this.backends = backends;
+    this.slots = slots;
     this.dir = tempDir('henge-haproxy-');
+    this.socket = join(this.dir, 'admin.sock');
     this.log = '';
   }
 
   async start() {
     this.port = await freePort();
     const servers = this.backends.map((addr, i) => `  server r${i} ${addr} check inter 200 fall 2 rise 1`);
+    for (let i = 0; i < this.slots; ++i) servers.push(`  server s${i} 127.0.0.1:1 check inter 200 fall 2 rise 1 disabled`);
     const cfg = join(this.dir, 'haproxy.cfg');
     writeFileSync(cfg, [
-      'global', '  maxconn 4000',
+      'global', '  maxconn 4000', `  stats socket ${this.socket} level admin`,
       'defaults', '  mode http', '  timeout connect 1s', '  timeout client 1h', '  timeout server 1h',
       '  timeout tunnel 1h', '  retries 3', '  option redispatch',
       'frontend devices', `  bind 127.0.0.1:${this.port}`, '  default_backend replicas',
@@ -99,5 +104,39 @@ export class Haproxy {
   async stop() {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
     await this.exited;
+  }
+
+  // One command on haproxy's runtime API; resolves with its answer.
+  command(line) {
+    return new Promise((resolve, reject) => {
+      let answer = '';
+      const conn = net.connect(this.socket, () => conn.end(`${line}\n`));
+      conn.on('data', (d) => (answer += d));
+      conn.on('error', reject);
+      conn.on('close', () => resolve(answer));
+    });
+  }
+
+  // Points server `name` at `address` and takes it out of maintenance; resolves once
+  // its health check has it up.
+  async setServer(name, address) {
+    const [host, port] = address.split(':');
+    await this.command(`set server replicas/${name} addr ${host} port ${port}`);
+    await this.command(`set server replicas/${name} state ready`);
+    await waitFor(async () => (await this.status(name)) === 'UP', 10000, `haproxy to see ${name} up`);
+  }
+
+  // Sends no new request or connection to `name`; those it has go on (what removing a
+  // pod from a Service's endpoints does).
+  async maintain(name) {
+    await this.command(`set server replicas/${name} state maint`);
+    await waitFor(async () => (await this.status(name)) === 'MAINT', 10000, `haproxy to put ${name} in maintenance`);
+  }
+
+  async status(name) {
+    const rows = (await this.command('show stat')).split('\n').map((l) => l.split(','));
+    const header = rows[0];
+    const col = header.indexOf('status');
+    return rows.find((r) => r[0] === 'replicas' && r[1] === name)?.[col];
   }
 }
