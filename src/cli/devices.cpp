@@ -55,8 +55,9 @@ void print_device(Context& ctx, const json::value& d) {
     return;
   }
   const auto& o = d.as_object();
-  for (const char* key : {"id", "schema", "status", "connected", "last_seen", "desired_revision", "applied_revision",
-                          "applied_at", "error", "groups", "labels", "reported", "created_at", "updated_at"}) {
+  for (const char* key :
+       {"id", "schema", "status", "connected", "replica", "last_seen", "desired_revision", "applied_revision",
+        "applied_at", "error", "groups", "labels", "reported", "created_at", "updated_at"}) {
     if (o.contains(key)) *ctx.out << key << ": " << field(d, key) << "\n";
   }
 }

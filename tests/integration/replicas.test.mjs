@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent } from './clients.mjs';
+import { Agent, cliFor } from './clients.mjs';
 import { SseClient, waitFor } from './harness.mjs';
 import { Haproxy, Postgres, replica } from './replicas.mjs';
 
@@ -64,6 +64,7 @@ test('a write through replica B reaches an agent held by replica A within 1 s, a
     return d.status === 'in_sync' && d.connected ? d : null;
   }, 5000, 'B to report the device connected (through A) and in sync');
   assert.equal(seen.connected, true);
+  assert.match((await cliFor(b).ok(['device', 'get', 'pi-1'])).stdout, /^replica: r0$/m, 'the CLI names the replica');
 });
 
 test('kill -9 of a replica: its agents reconnect through haproxy to the other and converge; no acknowledged write is lost', async (t) => {
