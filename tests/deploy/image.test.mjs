@@ -71,6 +71,29 @@ async function startHenged(dataDir, port) {
   return p;
 }
 
+// The henge-agent image for a new device of `henged` (`device`: the registration), with
+// its token on its state volume, mode 0600 and owned by the image's user as a Secret
+// volume would give it. Returns the agent and the path of the config file it writes.
+async function startAgentImage(t, henged, device) {
+  const added = await henged.api.post('/v1/devices', device);
+  assert.equal(added.status, 201, added.text);
+  const { config } = images['henge-agent'];
+  const stateDir = await volumeDir(config);
+  const [uid, gid] = config.user.split(':').map(Number);
+  writeFileSync(join(stateDir, 'token'), `${added.json.token}\n`, { mode: 0o600 });
+  chownSync(join(stateDir, 'token'), uid, gid);
+  const agent = start('henge-agent', {
+    volumes: { [config.volumes[0]]: stateDir },
+    args: ['--server', henged.api.url, '--token-file', `${config.volumes[0]}/token`,
+      '--output', `${config.volumes[0]}/config.json`, '--backoff-base', '0.05', '--backoff-cap', '1'],
+  });
+  t.after(async () => {
+    await agent.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  return { agent, output: join(stateDir, 'config.json') };
+}
+
 function statusOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return { uid: /^Uid:\s+(\d+)/m.exec(status)[1], caps: /^CapEff:\s+(\w+)/m.exec(status)[1] };
@@ -137,8 +160,7 @@ test('each runtime image holds exactly the shared libraries its programs need', 
 
 test('henged from its image: unprivileged, read-only root, data on its volume; the agent image applies its pushes', async (t) => {
   const dataDir = await volumeDir(images.henged.config);
-  const stateDir = await volumeDir(images['henge-agent'].config);
-  t.after(() => [dataDir, stateDir].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const henged = await startHenged(dataDir, port);
   t.after(() => henged.stop());
@@ -150,20 +172,11 @@ test('henged from its image: unprivileged, read-only root, data on its volume; t
   assert.equal((await henged.api.get('/readyz')).status, 200);
   assert.equal(statSync(join(dataDir, 'henge.db')).uid, 10001, 'the database lives on the data volume');
 
-  const added = await henged.api.post('/v1/devices', { id: 'pi-image' });
-  assert.equal(added.status, 201, added.text);
-  writeFileSync(join(stateDir, 'token'), `${added.json.token}\n`, { mode: 0o600 });
-  chownSync(join(stateDir, 'token'), 10001, 10001);
-  const agent = start('henge-agent', {
-    volumes: { '/var/lib/henge-agent': stateDir },
-    args: ['--server', henged.api.url, '--token-file', '/var/lib/henge-agent/token',
-      '--output', '/var/lib/henge-agent/config.json', '--backoff-base', '0.05', '--backoff-cap', '1'],
-  });
-  t.after(() => agent.stop());
+  const { agent, output } = await startAgentImage(t, henged, { id: 'pi-image' });
   const w = await henged.api.put('/v1/devices/pi-image/config', { led: { on: true } });
   assert.equal(w.status, 200, w.text);
-  await waitFor(() => existsSync(join(stateDir, 'config.json')) &&
-    readFileSync(join(stateDir, 'config.json'), 'utf8') === '{"led":{"on":true}}', 5000, 'the agent image to apply it');
+  await waitFor(() => existsSync(output) && readFileSync(output, 'utf8') === '{"led":{"on":true}}', 5000,
+    'the agent image to apply it');
   assert.equal(statusOf(agent.proc.pid).uid, '10001');
   await waitFor(async () => (await henged.api.get('/v1/devices/pi-image')).json.status === 'in_sync', 5000, 'in_sync');
 
@@ -182,22 +195,7 @@ test('single node: henged restarted on the same volume keeps everything; agents 
   assert.equal((await henged.api.put('/v1/groups/site', { config: {} })).status, 201);
 
   const agents = [];
-  for (let i = 0; i < 4; ++i) {
-    const id = `pi-${i}`;
-    const added = await henged.api.post('/v1/devices', { id, groups: ['site'] });
-    assert.equal(added.status, 201, added.text);
-    const stateDir = await volumeDir(images['henge-agent'].config);
-    t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-    writeFileSync(join(stateDir, 'token'), `${added.json.token}\n`, { mode: 0o600 });
-    chownSync(join(stateDir, 'token'), 10001, 10001);
-    const agent = start('henge-agent', {
-      volumes: { '/var/lib/henge-agent': stateDir },
-      args: ['--server', henged.api.url, '--token-file', '/var/lib/henge-agent/token',
-        '--output', '/var/lib/henge-agent/config.json', '--backoff-base', '0.05', '--backoff-cap', '1'],
-    });
-    t.after(() => agent.stop());
-    agents.push({ agent, output: join(stateDir, 'config.json') });
-  }
+  for (let i = 0; i < 4; ++i) agents.push(await startAgentImage(t, henged, { id: `pi-${i}`, groups: ['site'] }));
   const applied = (text) => agents.every(({ output }) => existsSync(output) && readFileSync(output, 'utf8') === text);
 
   const first = await henged.api.put('/v1/groups/site/config', { wave: 1 });
