@@ -137,13 +137,15 @@ async function ownerOf(rootfs, lib) {
 
 // Only what the binaries link: every library they need resolves in the image, and every
 // package the setup script installs (CA certificates aside) provides one of them.
-test('each runtime image holds exactly the shared libraries its programs need', async () => {
+test('each runtime image holds stripped programs and exactly the shared libraries they need', async () => {
   const setup = readFileSync(join(ROOT, 'deploy', 'docker', 'runtime-setup.sh'), 'utf8');
   const programs = { henged: ['/usr/bin/henged', '/usr/bin/henge'], 'henge-agent': ['/usr/bin/henge-agent'] };
   for (const [name, binaries] of Object.entries(programs)) {
     const { rootfs } = images[name];
     const owners = new Set();
     for (const bin of binaries) {
+      const { stdout: sections } = await run('readelf', ['-S', '-W', join(rootfs, bin)]);
+      assert.doesNotMatch(sections, /\.debug_info/, `${name}: ${bin} is stripped`);
       const { stdout } = await run('chroot', [rootfs, '/usr/bin/ldd', bin]);
       assert.doesNotMatch(stdout, /not found/, `${name}: ${bin} is missing a library:\n${stdout}`);
       for (const [, lib] of stdout.matchAll(/=> (\/\S+)/g)) {
