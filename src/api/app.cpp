@@ -82,7 +82,7 @@ App::App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptio
          std::function<core::TimeMs()> now)
     : svc_{store, schemas_, hub, fleet, options, std::move(now)} {
   for (auto list : {device_routes(), config_routes(), schema_routes(), group_routes(), audit_routes(),
-                    device_api_routes(), event_routes()}) {
+                    device_api_routes(), event_routes(), token_routes()}) {
     routes_.insert(routes_.end(), list.begin(), list.end());
   }
   for (const auto& r : routes_) router_.add(r.method, r.pattern, &r);
@@ -142,6 +142,9 @@ server::Response App::handle(server::Request&& req) {
     actor = who->name;
     if (route->access == Access::write && who->role == "viewer") {
       return server::problem(make_error(Errc::forbidden, "the viewer role cannot change anything"), request_id);
+    }
+    if (route->access == Access::admin && who->role != "admin") {
+      return server::problem(make_error(Errc::forbidden, "only an admin token may manage tokens"), request_id);
     }
     Ctx ctx{svc_, req, std::move(match.params), {}, request_id, std::move(*who), now};
     if (!server::parse_query(req.query, ctx.query)) {

@@ -66,8 +66,9 @@ struct Ctx {
 using HandlerResult = core::Result<server::Response>;
 using HandlerFn = HandlerResult (*)(Ctx&);
 
-/// Who may call a route: an operator token that may read or write, or a device token.
-enum class Access { read, write, device };
+/// Who may call a route: any operator token (read), an admin or operator token (write),
+/// an admin token (admin: token management), or a device token (device).
+enum class Access { read, write, admin, device };
 
 struct Route {
   const char* method;

@@ -23,15 +23,6 @@ constexpr std::size_t kMaxLabels = 64;
 constexpr std::size_t kMaxGroups = 32;
 constexpr std::size_t kMaxLabelValue = 256;
 
-Status check_fields(const json::object& body, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [key, value] : body) {
-    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
-      return make_error(Errc::invalid, "unknown field '" + std::string(key) + "'");
-    }
-  }
-  return {};
-}
-
 // Label keys follow the name rule; values are free text up to a bound.
 Status apply_labels(const json::value& v, std::map<std::string, std::string>& labels, bool merge) {
   const auto* obj = v.if_object();

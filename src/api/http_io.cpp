@@ -1,5 +1,6 @@
 #include "api/http_io.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -58,6 +59,15 @@ core::Result<json::object> json_object_body(const Ctx& ctx) {
   if (!v) return std::move(v).error();
   if (!v->is_object()) return make_error(Errc::invalid, "the body must be a JSON object");
   return std::move(v->get_object());
+}
+
+core::Status check_fields(const json::object& body, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : body) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
+      return make_error(Errc::invalid, "unknown field '" + std::string(key) + "'");
+    }
+  }
+  return {};
 }
 
 server::Response json_response(int status, const json::value& body) {

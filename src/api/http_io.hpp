@@ -18,6 +18,8 @@ core::Result<boost::json::value> json_body(const Ctx& ctx,
                                            std::initializer_list<std::string_view> media_types = {"application/json"});
 /// json_body() that must be an object.
 core::Result<boost::json::object> json_object_body(const Ctx& ctx);
+/// Errc::invalid naming the first field of `body` that is not in `allowed`.
+core::Status check_fields(const boost::json::object& body, std::initializer_list<std::string_view> allowed);
 
 server::Response json_response(int status, const boost::json::value& body);
 server::Response no_content();

@@ -14,5 +14,6 @@ std::vector<Route> group_routes();
 std::vector<Route> audit_routes();
 std::vector<Route> device_api_routes();
 std::vector<Route> event_routes();
+std::vector<Route> token_routes();
 
 }  // namespace henge::api

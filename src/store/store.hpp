@@ -94,6 +94,8 @@ class ReadTx {
 
   virtual std::optional<core::Token> token_by_hash(std::string_view hash) = 0;
   virtual std::size_t token_count() = 0;
+  /// Every operator token, ordered by name.
+  virtual std::vector<core::Token> tokens() = 0;
 };
 
 /// Reads and writes; all or nothing.
@@ -138,6 +140,8 @@ class WriteTx : public ReadTx {
 
   /// Adds a token, replacing any token with the same name or hash.
   virtual void put_token(const core::Token& t) = 0;
+  /// Removes the token named `name`; false when there is none.
+  virtual bool delete_token(std::string_view name) = 0;
 };
 
 class Store {

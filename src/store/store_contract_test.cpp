@@ -335,6 +335,34 @@ TEST_P(StoreContract, TokensByHash) {
   EXPECT_EQ(t->role, "admin");
 }
 
+TEST_P(StoreContract, TokensListByNameAndDeleteByName) {
+  write_ok([](WriteTx& tx) {
+    tx.put_token(Token{"zed", "viewer", "hz", 3, 0});
+    tx.put_token(Token{"amy", "operator", "ha", 2, 99});
+    tx.put_token(Token{"bootstrap", "admin", "hb", 1, 0});
+    return Status{};
+  });
+  auto all = read<std::vector<Token>>([](ReadTx& tx) { return tx.tokens(); });
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].name, "amy");
+  EXPECT_EQ(all[0].role, "operator");
+  EXPECT_EQ(all[0].expires_at, 99);
+  EXPECT_EQ(all[1].name, "bootstrap");
+  EXPECT_EQ(all[2].name, "zed");
+
+  bool deleted = false;
+  bool again = true;
+  write_ok([&](WriteTx& tx) {
+    deleted = tx.delete_token("amy");
+    again = tx.delete_token("amy");
+    return Status{};
+  });
+  EXPECT_TRUE(deleted);
+  EXPECT_FALSE(again);
+  EXPECT_FALSE(read<std::optional<Token>>([](ReadTx& tx) { return tx.token_by_hash("ha"); }).has_value());
+  EXPECT_EQ(read<std::size_t>([](ReadTx& tx) { return tx.token_count(); }), 2u);
+}
+
 TEST_P(StoreContract, ChangeListenerNamesDevicesWhoseDesiredMoved) {
   std::vector<ChangeEvent> events;
   store_->set_change_listener([&](const ChangeEvent& e) { events.push_back(e); });

@@ -128,6 +128,12 @@ class MemoryTx final : public WriteTx {
 
   std::optional<Token> token_by_hash(std::string_view hash) override { return lookup(s_.tokens, hash); }
   std::size_t token_count() override { return s_.tokens.size(); }
+  std::vector<Token> tokens() override {
+    std::vector<Token> out;
+    for (const auto& [hash, t] : s_.tokens) out.push_back(t);
+    std::sort(out.begin(), out.end(), [](const Token& a, const Token& b) { return a.name < b.name; });
+    return out;
+  }
 
   Revision take_revision() override {
     if (s_.revision == committed_) ++s_.revision;
@@ -185,6 +191,10 @@ class MemoryTx final : public WriteTx {
   void put_token(const Token& t) override {
     std::erase_if(s_.tokens, [&](const auto& kv) { return kv.second.name == t.name; });
     s_.tokens[t.hash] = t;
+  }
+
+  bool delete_token(std::string_view name) override {
+    return std::erase_if(s_.tokens, [&](const auto& kv) { return kv.second.name == name; }) > 0;
   }
 
   std::vector<DesiredChange> changed;

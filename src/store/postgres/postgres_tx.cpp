@@ -253,6 +253,14 @@ std::size_t PgTx::token_count() {
   return static_cast<std::size_t>(r.i64(0, 0));
 }
 
+std::vector<Token> PgTx::tokens() {
+  auto r = c_.run("SELECT name, role, hash, created_at, expires_at FROM tokens ORDER BY name");
+  std::vector<Token> out;
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back(Token{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.i64(i, 3), r.i64(i, 4)});
+  return out;
+}
+
 Revision PgTx::take_revision() {
   // The counter row is locked by the store for the whole transaction, so revisions
   // commit in the order they are taken (DESIGN §3).
@@ -376,6 +384,10 @@ void PgTx::put_token(const Token& t) {
   c_.run("DELETE FROM tokens WHERE name = $1 OR hash = $2", t.name, t.hash);
   c_.run("INSERT INTO tokens (hash, name, role, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)", t.hash, t.name,
          t.role, t.created_at, t.expires_at);
+}
+
+bool PgTx::delete_token(std::string_view name) {
+  return c_.run("DELETE FROM tokens WHERE name = $1 RETURNING name", name).size() > 0;
 }
 
 }  // namespace henge::store::postgres

@@ -36,6 +36,7 @@ class PgTx final : public WriteTx {
   std::vector<core::AuditEntry> audit(const AuditQuery& q) override;
   std::optional<core::Token> token_by_hash(std::string_view hash) override;
   std::size_t token_count() override;
+  std::vector<core::Token> tokens() override;
 
   Revision take_revision() override;
   void insert_device(const core::Device& d) override;
@@ -51,6 +52,7 @@ class PgTx final : public WriteTx {
   void append_history(const core::HistoryEntry& h) override;
   void append_audit(const core::AuditEntry& a) override;
   void put_token(const core::Token& t) override;
+  bool delete_token(std::string_view name) override;
 
   /// The revision this transaction took, 0 if none.
   [[nodiscard]] Revision taken() const { return taken_; }

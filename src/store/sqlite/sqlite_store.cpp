@@ -199,6 +199,13 @@ class SqliteTx final : public WriteTx {
     return st.step() ? static_cast<std::size_t>(st.i64(0)) : 0;
   }
 
+  std::vector<Token> tokens() override {
+    auto st = db_.prepare("SELECT name, role, hash, created_at, expires_at FROM tokens ORDER BY name");
+    std::vector<Token> out;
+    while (st.step()) out.push_back(Token{st.text(0), st.text(1), st.text(2), st.i64(3), st.i64(4)});
+    return out;
+  }
+
   Revision take_revision() override {
     if (taken_ == 0) {
       auto st = db_.prepare("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");
@@ -308,6 +315,13 @@ class SqliteTx final : public WriteTx {
     auto st =
         db_.prepare("INSERT OR REPLACE INTO tokens (hash, name, role, created_at, expires_at) VALUES (?,?,?,?,?)");
     st.bind_all(t.hash, t.name, t.role, t.created_at, t.expires_at).run();
+  }
+
+  bool delete_token(std::string_view name) override {
+    auto st = db_.prepare("DELETE FROM tokens WHERE name = ? RETURNING name");
+    const bool found = st.bind_all(name).step();
+    st.run();
+    return found;
   }
 
   std::vector<DesiredChange> changed;
