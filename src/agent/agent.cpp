@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "client/sse_parser.hpp"
 #include "server/log.hpp"
@@ -40,6 +41,15 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
   return out.empty() ? "-" : out;
+}
+
+// Retry-After in seconds (the only form henged sends); zero when absent or not a number.
+milliseconds retry_after_of(const client::HttpResponse& head) {
+  const auto value = head.header("Retry-After");
+  unsigned long seconds = 0;
+  const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc() || ptr != value.data() + value.size() || value.empty()) return milliseconds(0);
+  return milliseconds(std::min<unsigned long>(seconds, 86400) * 1000);
 }
 
 }  // namespace
@@ -111,8 +121,12 @@ milliseconds Agent::delay_for(Ended ended, milliseconds lasted) {
     case Ended::closed:
       backoff_.connection_ended(lasted);
       return backoff_.after_failure();
-    case Ended::failed:
-      return backoff_.after_failure();
+    case Ended::failed: {
+      // The server's Retry-After (rate limited, or unavailable) is a floor, within the cap.
+      const auto wait = std::max(backoff_.after_failure(), std::min(retry_after_, backoff_.policy().cap));
+      retry_after_ = milliseconds(0);
+      return wait;
+    }
   }
   return backoff_.after_failure();
 }
@@ -178,6 +192,7 @@ Agent::Ended Agent::connect_once() {
     return Ended::refused;
   }
   if (status / 100 != 2) {
+    if (status == 429 || status == 503) retry_after_ = retry_after_of(outcome->head);
     const auto issue =
         "the server answered the stream with " + std::to_string(status) + ": " + problem_detail(outcome->head);
     if (issue != last_issue_) log::warn(issue);

@@ -54,6 +54,9 @@ class Agent final {
   std::string goaway_;      // the reason of the last goaway on the current stream
   std::string last_issue_;  // the last logged connection problem, so a repeat is not logged again
   std::chrono::milliseconds retry_{2000};
+  /// The Retry-After of the last refusal (429, 503), waited out before the next try
+  /// within the backoff cap; zero when none.
+  std::chrono::milliseconds retry_after_{0};
 
   std::atomic<bool> stopping_{false};
   std::mutex mu_;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "api/http_io.hpp"
+#include "api/limits.hpp"
 #include "api/openapi_document.hpp"
 #include "api/routes.hpp"
 #include "core/crypto.hpp"
@@ -24,6 +25,9 @@ namespace {
 
 // Stands in the router for the unauthenticated operations routes.
 const char kOpsMarker = 0;
+
+// Seconds a client refused for having too many open streams is asked to wait.
+constexpr int kRetryAfterStreamCap = 5;
 
 bool valid_request_id(const std::string& id) {
   if (id.empty() || id.size() > 128) return false;
@@ -80,7 +84,7 @@ core::Result<Actor> authenticate(Services& svc, const server::Request& req, core
 
 App::App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptions options,
          std::function<core::TimeMs()> now)
-    : svc_{store, schemas_, hub, fleet, options, std::move(now)} {
+    : svc_{store, schemas_, hub, fleet, options, std::move(now)}, limits_(options.limits) {
   for (auto list : {device_routes(), config_routes(), schema_routes(), group_routes(), audit_routes(),
                     device_api_routes(), event_routes(), token_routes()}) {
     routes_.insert(routes_.end(), list.begin(), list.end());
@@ -89,6 +93,17 @@ App::App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptio
   router_.add("GET", "/healthz", &kOpsMarker);
   router_.add("GET", "/readyz", &kOpsMarker);
   router_.add("GET", "/v1/openapi.yaml", &kOpsMarker);
+}
+
+std::optional<server::Response> App::over_limit(server::RateLimiter& limiter, const std::string& key,
+                                                const std::string& what, const std::string& request_id) {
+  const auto wait = limiter.take(key, server::RateLimiter::Clock::now());
+  if (wait == server::RateLimiter::Clock::duration::zero()) return std::nullopt;
+  const auto seconds = std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+  auto r = server::problem(
+      make_error(Errc::rate_limited, "too many " + what + "; retry in " + std::to_string(seconds) + " s"), request_id);
+  r.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return r;
 }
 
 server::Response App::handle_ops(const server::Request& req, const std::string& request_id) {
@@ -136,10 +151,29 @@ server::Response App::handle(server::Request&& req) {
     if (match.handler == &kOpsMarker) return handle_ops(req, request_id);
     const auto* route = static_cast<const Route*>(match.handler);
 
+    // Limits by address come first: they shield the token lookup from floods.
+    const std::string address = address_of(req.remote);
+    if (auto refused = over_limit(limits_.per_address, address, "requests from " + address, request_id)) {
+      return std::move(*refused);
+    }
     const core::TimeMs now = svc_.now();
     auto who = authenticate(svc_, req, now, route->access == Access::device);
     if (!who) return server::problem(who.error(), request_id);
     actor = who->name;
+    if (route->access == Access::device) {
+      if (auto refused = over_limit(limits_.per_device, who->name, "requests from device " + who->name, request_id)) {
+        return std::move(*refused);
+      }
+      if (route->stream) {
+        if (auto refused = over_limit(limits_.stream_connects, who->name, "stream connections from device " + who->name,
+                                      request_id)) {
+          return std::move(*refused);
+        }
+      }
+    } else if (auto refused =
+                   over_limit(limits_.per_operator, who->name, "requests with token " + who->name, request_id)) {
+      return std::move(*refused);
+    }
     if (route->access == Access::write && who->role == "viewer") {
       return server::problem(make_error(Errc::forbidden, "the viewer role cannot change anything"), request_id);
     }
@@ -150,7 +184,24 @@ server::Response App::handle(server::Request&& req) {
     if (!server::parse_query(req.query, ctx.query)) {
       return server::problem(make_error(Errc::invalid, "malformed percent-encoding in the query"), request_id);
     }
+    if (route->stream && !limits_.streams.acquire(address)) {
+      auto r = server::problem(make_error(Errc::rate_limited, "too many open streams from " + address), request_id);
+      r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterStreamCap));
+      return r;
+    }
     auto result = route->handler(ctx);
+    if (route->stream) {
+      if (result && result->stream) {
+        // The count is given back when the stream ends, on whatever thread ends it.
+        auto& streams = limits_.streams;
+        result->stream->on_close = [&streams, address, next = std::move(result->stream->on_close)] {
+          streams.release(address);
+          if (next) next();
+        };
+      } else {
+        limits_.streams.release(address);
+      }
+    }
     if (!result) return server::problem(result.error(), request_id);
     return std::move(result).value();
   };

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "api/context.hpp"
 #include "server/http_types.hpp"
@@ -26,8 +27,13 @@ class App final {
  private:
   server::Response handle_ops(const server::Request& req, const std::string& request_id);
 
+  /// Spends one request of `key` from `limiter`; the 429 to answer when there is none.
+  std::optional<server::Response> over_limit(server::RateLimiter& limiter, const std::string& key,
+                                             const std::string& what, const std::string& request_id);
+
   SchemaCache schemas_;
   Services svc_;
+  Limits limits_;
   std::vector<Route> routes_;
   server::Router router_;
   std::atomic<bool> draining_{false};

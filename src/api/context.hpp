@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/limits.hpp"
 #include "api/schema_cache.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
@@ -28,6 +29,7 @@ struct ApiOptions {
   std::size_t max_page = 1000;                 ///< largest `limit` a list accepts
   std::size_t report_limit = 64 << 10;         ///< largest `reported` document
   std::chrono::milliseconds keepalive{15000};  ///< idle time before a stream's keepalive comment
+  LimitOptions limits;
 };
 
 /// Long-lived things handlers share. Thread-safe.
@@ -75,6 +77,7 @@ struct Route {
   const char* pattern;
   HandlerFn handler;
   Access access;
+  bool stream = false;  ///< answers with an event stream (counted per source address)
 };
 
 }  // namespace henge::api

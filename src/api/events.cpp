@@ -32,7 +32,7 @@ HandlerResult events(Ctx& ctx) {
 }  // namespace
 
 std::vector<Route> event_routes() {
-  return {{"GET", "/v1/events", events, Access::read}};
+  return {{"GET", "/v1/events", events, Access::read, true}};
 }
 
 }  // namespace henge::api

@@ -16,6 +16,7 @@
 #include "push/hub.hpp"
 #include "push/presence.hpp"
 #include "server/log.hpp"
+#include "server/rate_limiter.hpp"
 #include "server/server.hpp"
 #include "store/memory/memory_store.hpp"
 #include "store/postgres/postgres_store.hpp"
@@ -43,7 +44,29 @@ struct Settings {
   std::size_t max_connections = 0;
   double drain_seconds = 10;
   double keepalive_seconds = 15;
+  double header_timeout_seconds = 10;
+  double body_timeout_seconds = 30;
+  double idle_timeout_seconds = 60;
+  std::string address_rate = "0";
+  std::string operator_rate = "500,1000";
+  std::string device_rate = "20,100";
+  std::string stream_connect_rate = "1,5";
+  std::size_t streams_per_address = 0;
 };
+
+// CLI11 check for "RATE,BURST" settings.
+std::string check_rate(const std::string& text) {
+  server::RatePolicy ignored;
+  return server::parse_rate_policy(text, ignored)
+             ? std::string()
+             : "must be RATE,BURST (requests a second, then how many at once), RATE, or 0 for no limit";
+}
+
+server::RatePolicy rate_of(const std::string& text) {
+  server::RatePolicy p;
+  server::parse_rate_policy(text, p);  // checked when parsed
+  return p;
+}
 
 std::chrono::milliseconds millis_of(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
@@ -139,6 +162,43 @@ int main(int argc, char** argv) {
       ->envname("HENGE_KEEPALIVE")
       ->check(CLI::Range(0.05, 3600.0))
       ->capture_default_str();
+  cli.add_option("--header-timeout", s.header_timeout_seconds,
+                 "Seconds to send a request's header, from its first byte (or from connecting, for a connection's "
+                 "first request); slower clients are cut off")
+      ->envname("HENGE_HEADER_TIMEOUT")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->capture_default_str();
+  cli.add_option("--body-timeout", s.body_timeout_seconds, "Seconds to send a request's body once its header is in")
+      ->envname("HENGE_BODY_TIMEOUT")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->capture_default_str();
+  cli.add_option("--idle-timeout", s.idle_timeout_seconds, "Seconds a keep-alive connection may wait between requests")
+      ->envname("HENGE_IDLE_TIMEOUT")
+      ->check(CLI::Range(0.05, 3600.0))
+      ->capture_default_str();
+  cli.add_option("--address-rate", s.address_rate,
+                 "Requests per second and burst from one source address, as RATE,BURST (0: no limit; behind a load "
+                 "balancer every request shares its address)")
+      ->envname("HENGE_ADDRESS_RATE")
+      ->check(check_rate)
+      ->capture_default_str();
+  cli.add_option("--operator-rate", s.operator_rate, "Requests per second and burst of one operator token")
+      ->envname("HENGE_OPERATOR_RATE")
+      ->check(check_rate)
+      ->capture_default_str();
+  cli.add_option("--device-rate", s.device_rate, "Device API requests per second and burst of one device")
+      ->envname("HENGE_DEVICE_RATE")
+      ->check(check_rate)
+      ->capture_default_str();
+  cli.add_option("--stream-connect-rate", s.stream_connect_rate,
+                 "New streams per second and burst of one device (a device reconnecting in a loop gets 429)")
+      ->envname("HENGE_STREAM_CONNECT_RATE")
+      ->check(check_rate)
+      ->capture_default_str();
+  cli.add_option("--streams-per-address", s.streams_per_address,
+                 "Open streams from one source address (0: no cap; behind a load balancer they share its address)")
+      ->envname("HENGE_STREAMS_PER_ADDRESS")
+      ->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
 
   server::log::Level level{};
@@ -206,6 +266,11 @@ int main(int argc, char** argv) {
   api::ApiOptions api_options;
   api_options.config_limit = s.config_limit;
   api_options.keepalive = millis(s.keepalive_seconds);
+  api_options.limits.per_address = rate_of(s.address_rate);
+  api_options.limits.per_operator = rate_of(s.operator_rate);
+  api_options.limits.per_device = rate_of(s.device_rate);
+  api_options.limits.stream_connects = rate_of(s.stream_connect_rate);
+  api_options.limits.streams_per_address = s.streams_per_address;
   api::App app(*store, hub, fleet, api_options, api::system_now);
 
   server::ServerOptions opts;
@@ -214,6 +279,9 @@ int main(int argc, char** argv) {
   opts.worker_threads = s.worker_threads;
   opts.body_limit = s.body_limit;
   opts.max_connections = s.max_connections;
+  opts.header_timeout = millis(s.header_timeout_seconds);
+  opts.body_timeout = millis(s.body_timeout_seconds);
+  opts.idle_timeout = millis(s.idle_timeout_seconds);
   opts.drain_timeout = millis(s.drain_seconds);
   opts.accept_grace = std::min(std::chrono::milliseconds(1000), millis(s.drain_seconds) / 10);
   server::Server server(opts, [&app](server::Request&& req) { return app.handle(std::move(req)); });

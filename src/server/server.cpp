@@ -247,11 +247,12 @@ struct Server::Impl {
   // Reads one request within its limits. nullopt ends the connection: closed, timed
   // out, or malformed (which has been answered).
   asio::awaitable<std::optional<http::request<http::string_body>>> read_request(beast::tcp_stream& stream,
-                                                                                beast::flat_buffer& buffer) {
+                                                                                beast::flat_buffer& buffer,
+                                                                                bool first) {
     std::optional<http::request<http::string_body>> none;
     if (buffer.size() == 0) {
       // Idle between requests: the keep-alive timeout applies until a byte arrives.
-      stream.expires_after(opt.idle_timeout);
+      stream.expires_after(first ? opt.header_timeout : opt.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
       if (ec) co_return none;
       buffer.commit(n);
@@ -304,8 +305,8 @@ struct Server::Impl {
   // and temporaries are freed when it returns, not kept in the frame of a connection
   // that goes on to hold a stream for days.
   asio::awaitable<Served> serve_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                        const std::string& remote) {
-    auto message = co_await read_request(stream, buffer);
+                                        const std::string& remote, bool first) {
+    auto message = co_await read_request(stream, buffer, first);
     if (!message) co_return Served{};
     const unsigned version = message->version();
     const bool wants_keep_alive = message->keep_alive();
@@ -331,8 +332,10 @@ struct Server::Impl {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     bool keep_alive = true;
+    bool first = true;
     while (keep_alive && !stopping.load()) {
-      auto served = co_await serve_request(stream, buffer, remote);
+      auto served = co_await serve_request(stream, buffer, remote, first);
+      first = false;
       if (served.stream) {
         // A stream reads nothing more: give back the read buffer first, since a
         // process may hold tens of thousands of streams.

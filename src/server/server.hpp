@@ -15,14 +15,16 @@
 namespace henge::server {
 
 struct ServerOptions {
-  std::string listen = "0.0.0.0:8080";      ///< host:port; port 0 picks a free one
-  unsigned io_threads = 0;                  ///< 0 = one per core
-  unsigned worker_threads = 4;              ///< where handlers (and store calls) run
-  std::size_t body_limit = 1 << 20;         ///< larger bodies get 413
-  std::size_t header_limit = 16 << 10;      ///< larger headers get 431
-  std::chrono::seconds header_timeout{10};  ///< to read the header once it has begun
-  std::chrono::seconds body_timeout{30};
-  std::chrono::seconds idle_timeout{60};           ///< between requests on a keep-alive connection
+  std::string listen = "0.0.0.0:8080";  ///< host:port; port 0 picks a free one
+  unsigned io_threads = 0;              ///< 0 = one per core
+  unsigned worker_threads = 4;          ///< where handlers (and store calls) run
+  std::size_t body_limit = 1 << 20;     ///< larger bodies get 413
+  std::size_t header_limit = 16 << 10;  ///< larger headers get 431
+  /// To read a header: from its first byte, or from the accept for a connection's first
+  /// request (a client that connects and sends nothing holds a connection no longer).
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{30000};   ///< to read a body once the header is in
+  std::chrono::milliseconds idle_timeout{60000};   ///< between requests on a keep-alive connection
   std::size_t max_connections = 0;                 ///< 0 = the open-file limit less a reserve for the store and logs
   std::chrono::milliseconds drain_timeout{10000};  ///< how long stop() waits for requests and streams
   std::chrono::milliseconds accept_grace{1000};    ///< how long stop() still accepts connections
