@@ -19,7 +19,7 @@ packages=(
   libcurl4-openssl-dev libcjson-dev libgpiod-dev
 )
 if (( want_test )); then
-  packages+=(curl nodejs npm valgrind)
+  packages+=(curl openssl nodejs npm valgrind)
   # The suite starts its own PostgreSQL (scripts/test-postgres.sh) and puts haproxy in
   # front of henged replicas.
   packages+=(postgresql haproxy)

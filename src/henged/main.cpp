@@ -52,6 +52,8 @@ struct Settings {
   std::string device_rate = "20,100";
   std::string stream_connect_rate = "1,5";
   std::size_t streams_per_address = 0;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // CLI11 check for "RATE,BURST" settings.
@@ -122,6 +124,12 @@ int main(int argc, char** argv) {
       ->envname("HENGE_REPLICA_LEASE")
       ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
+  cli.add_option(
+         "--tls-cert", s.tls_cert,
+         "PEM certificate chain to serve HTTPS with (TLS 1.2+; needs --tls-key). SIGHUP reloads it and the key; "
+         "open streams stay")
+      ->envname("HENGE_TLS_CERT");
+  cli.add_option("--tls-key", s.tls_key, "PEM private key of --tls-cert")->envname("HENGE_TLS_KEY");
   cli.add_option("--admin-token", s.admin_token,
                  "Admin token named 'bootstrap' (16 characters at least). Without one, the first start generates "
                  "it, prints it once and writes it to <data-dir>/admin-token (mode 0600)")
@@ -279,6 +287,8 @@ int main(int argc, char** argv) {
   opts.worker_threads = s.worker_threads;
   opts.body_limit = s.body_limit;
   opts.max_connections = s.max_connections;
+  opts.tls_cert = s.tls_cert;
+  opts.tls_key = s.tls_key;
   opts.header_timeout = millis(s.header_timeout_seconds);
   opts.body_timeout = millis(s.body_timeout_seconds);
   opts.idle_timeout = millis(s.idle_timeout_seconds);
@@ -287,10 +297,13 @@ int main(int argc, char** argv) {
   server::Server server(opts, [&app](server::Request&& req) { return app.handle(std::move(req)); });
   auto bound = server.bind();
   if (!bound) return fail(bound.error().message);
+  const std::string scheme = s.tls_cert.empty() ? "http" : "https";
   if (s.store == "postgres") {
-    server::log::info("listening", {{"address", *bound}, {"store", s.store}, {"replica", s.replica_id}});
+    server::log::info("listening",
+                      {{"address", *bound}, {"scheme", scheme}, {"store", s.store}, {"replica", s.replica_id}});
   } else {
-    server::log::info("listening", {{"address", *bound}, {"store", s.store}, {"data_dir", s.data_dir}});
+    server::log::info("listening",
+                      {{"address", *bound}, {"scheme", scheme}, {"store", s.store}, {"data_dir", s.data_dir}});
   }
   const auto drain = millis(s.drain_seconds);
   server.run([&] {

@@ -2,10 +2,17 @@
 
 #include <sys/resource.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -19,7 +26,9 @@ namespace henge::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using namespace std::chrono_literals;
 
 namespace {
@@ -27,6 +36,35 @@ namespace {
 constexpr auto kWriteTimeout = 30s;
 constexpr auto kDrainMargin = 2s;
 constexpr auto kRetryAfterFdExhaustion = 100ms;
+constexpr auto kTlsShutdownTimeout = 1s;
+
+// A TLS 1.2+ server context with `cert` (a PEM chain) and its `key`.
+core::Result<std::shared_ptr<ssl::context>> load_tls(const std::string& cert, const std::string& key) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  boost::system::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                   ec);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  if (!ec) ctx->use_certificate_chain_file(cert, ec);
+  if (ec) return core::make_error(core::Errc::invalid, "cannot read the TLS certificate " + cert + ": " + ec.message());
+  ctx->use_private_key_file(key, ssl::context::pem, ec);
+  const bool mismatch = ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+  if (ec && !mismatch) {
+    return core::make_error(core::Errc::invalid, "cannot read the TLS key " + key + ": " + ec.message());
+  }
+  if (mismatch || SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    return core::make_error(core::Errc::invalid, "the TLS key " + key + " does not match the certificate " + cert);
+  }
+  return ctx;
+}
+
+beast::tcp_stream& lowest(beast::tcp_stream& s) {
+  return s;
+}
+beast::tcp_stream& lowest(TlsStream& s) {
+  return beast::get_lowest_layer(s);
+}
 
 core::Result<tcp::endpoint> parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
@@ -151,6 +189,38 @@ struct Server::Impl {
   }
   std::atomic<bool> stopping{false};
 
+  std::mutex tls_mutex;
+  std::shared_ptr<ssl::context> tls;  ///< null: plain HTTP
+  asio::signal_set reload_signals{ioc, SIGHUP};
+
+  std::shared_ptr<ssl::context> current_tls() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
+  }
+
+  core::Status reload_tls() {
+    if (opt.tls_cert.empty()) return core::make_error(core::Errc::invalid, "no TLS certificate configured");
+    auto loaded = load_tls(opt.tls_cert, opt.tls_key);
+    if (!loaded) return std::move(loaded).error();
+    std::lock_guard lock(tls_mutex);
+    tls = std::move(loaded).value();
+    return {};
+  }
+
+  void await_reload_signal() {
+    reload_signals.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (opt.tls_cert.empty()) {
+        log::info("SIGHUP: nothing to reload (no TLS certificate configured)");
+      } else if (auto reloaded = reload_tls(); reloaded) {
+        log::info("TLS certificate reloaded", {{"cert", opt.tls_cert}});
+      } else {
+        log::error("TLS certificate not reloaded; keeping the one in use", {{"error", reloaded.error().message}});
+      }
+      await_reload_signal();
+    });
+  }
+
   Response safe_handle(Request&& req) noexcept {
     try {
       return handler(std::move(req));
@@ -182,19 +252,21 @@ struct Server::Impl {
         token, std::move(req));
   }
 
-  asio::awaitable<void> write_error(beast::tcp_stream& stream, core::Errc code, std::string message) {
+  template <class Stream>
+  asio::awaitable<void> write_error(Stream& stream, core::Errc code, std::string message) {
     // The request never reached the handler, so it gets its request id here.
     const std::string request_id = core::random_token(12);
     Response r = problem(core::make_error(code, std::move(message)), request_id);
     r.headers.emplace_back("X-Request-Id", request_id);
     auto res = to_beast(std::move(r), 11, false);
-    stream.expires_after(kWriteTimeout);
+    lowest(stream).expires_after(kWriteTimeout);
     co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
   }
 
   // Serves a text/event-stream until the queue closes, the client goes away, or a
   // write stalls for three keepalive periods (a client that stopped reading).
-  asio::awaitable<void> serve_stream(beast::tcp_stream& stream, StreamBody& body) {
+  template <class Stream>
+  asio::awaitable<void> serve_stream(Stream& stream, StreamBody& body) {
     static constexpr std::string_view kHeader =
         "HTTP/1.1 200 OK\r\nServer: henge\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
         "X-Accel-Buffering: no\r\nConnection: close\r\n\r\n";
@@ -207,13 +279,13 @@ struct Server::Impl {
       });
     });
     const auto write_timeout = std::max<std::chrono::steady_clock::duration>(body.keepalive * 3, 5s);
-    stream.expires_after(write_timeout);
+    lowest(stream).expires_after(write_timeout);
     auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(kHeader), asio::as_tuple(asio::use_awaitable));
     bool alive = !hec;
     while (alive) {
       auto batch = body.queue->take();
       for (const auto& frame : batch.frames) {
-        stream.expires_after(write_timeout);
+        lowest(stream).expires_after(write_timeout);
         auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*frame), asio::as_tuple(asio::use_awaitable));
         if (ec) {
           alive = false;
@@ -226,15 +298,15 @@ struct Server::Impl {
       // and this wait start in one turn of the strand, so a notify's cancel, posted
       // to the same strand, cannot slip in between and be lost.
       wake->expires_after(body.keepalive);
-      stream.expires_never();
+      lowest(stream).expires_never();
       auto which = co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
       // A stream's client sends nothing, so anything readable is its close (or junk
       // it may not send). Checked without waiting on every wake, so a vanished client
       // is found within a keepalive period at no memory cost per idle stream.
-      if (peer_closed(stream.socket())) break;
+      if (peer_closed(lowest(stream).socket())) break;
       const auto [ec] = which;
       if (!ec && !body.queue->ready()) {
-        stream.expires_after(write_timeout);
+        lowest(stream).expires_after(write_timeout);
         auto [kec, kn] =
             co_await asio::async_write(stream, asio::buffer(*kKeepalive), asio::as_tuple(asio::use_awaitable));
         alive = !kec;
@@ -246,13 +318,14 @@ struct Server::Impl {
 
   // Reads one request within its limits. nullopt ends the connection: closed, timed
   // out, or malformed (which has been answered).
-  asio::awaitable<std::optional<http::request<http::string_body>>> read_request(beast::tcp_stream& stream,
+  template <class Stream>
+  asio::awaitable<std::optional<http::request<http::string_body>>> read_request(Stream& stream,
                                                                                 beast::flat_buffer& buffer,
                                                                                 bool first) {
     std::optional<http::request<http::string_body>> none;
     if (buffer.size() == 0) {
       // Idle between requests: the keep-alive timeout applies until a byte arrives.
-      stream.expires_after(first ? opt.header_timeout : opt.idle_timeout);
+      lowest(stream).expires_after(first ? opt.header_timeout : opt.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
       if (ec) co_return none;
       buffer.commit(n);
@@ -261,7 +334,7 @@ struct Server::Impl {
     parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
     parser.body_limit(opt.body_limit);
     const auto too_large = "request body over the limit of " + std::to_string(opt.body_limit) + " bytes";
-    stream.expires_after(opt.header_timeout);
+    lowest(stream).expires_after(opt.header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (hec == http::error::header_limit) {
       co_await write_error(stream, core::Errc::header_too_large, "request header too large");
@@ -278,11 +351,11 @@ struct Server::Impl {
     }
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, 11};
-      stream.expires_after(kWriteTimeout);
+      lowest(stream).expires_after(kWriteTimeout);
       auto [cec, cn] = co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
       if (cec) co_return none;
     }
-    stream.expires_after(opt.body_timeout);
+    lowest(stream).expires_after(opt.body_timeout);
     auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (bec == http::error::body_limit) {
       co_await write_error(stream, core::Errc::too_large, too_large);
@@ -304,20 +377,21 @@ struct Server::Impl {
   // One request and its answer. A coroutine of its own so that its request, response
   // and temporaries are freed when it returns, not kept in the frame of a connection
   // that goes on to hold a stream for days.
-  asio::awaitable<Served> serve_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                        const std::string& remote, bool first) {
+  template <class Stream>
+  asio::awaitable<Served> serve_request(Stream& stream, beast::flat_buffer& buffer, const std::string& remote,
+                                        bool first) {
     auto message = co_await read_request(stream, buffer, first);
     if (!message) co_return Served{};
     const unsigned version = message->version();
     const bool wants_keep_alive = message->keep_alive();
-    stream.expires_never();  // the handler's time is not the client's fault
+    lowest(stream).expires_never();  // the handler's time is not the client's fault
     in_flight.fetch_add(1);
     Response resp = co_await async_handle(to_request(std::move(*message), remote), asio::use_awaitable);
     in_flight.fetch_sub(1);
     if (resp.stream) co_return Served{false, std::move(resp.stream)};
     const bool keep_alive = wants_keep_alive && !resp.close && !stopping.load();
     auto res = to_beast(std::move(resp), version, keep_alive);
-    stream.expires_after(kWriteTimeout);
+    lowest(stream).expires_after(kWriteTimeout);
     auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     co_return Served{keep_alive && !ec, nullptr};
   }
@@ -329,7 +403,30 @@ struct Server::Impl {
       auto ep = socket.remote_endpoint(ec);
       if (!ec) remote = to_string(ep);
     }
-    beast::tcp_stream stream(std::move(socket));
+    auto tls = current_tls();
+    if (!tls) {
+      beast::tcp_stream stream(std::move(socket));
+      co_await serve_connection(stream, std::move(remote));
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+    // The connection keeps the context it was accepted with, across certificate reloads.
+    TlsStream stream(beast::tcp_stream(std::move(socket)), *tls);
+    lowest(stream).expires_after(opt.header_timeout);
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+    if (hec) {
+      log::debug("TLS handshake failed", {{"remote", remote}, {"error", hec.message()}});
+      co_return;
+    }
+    co_await serve_connection(stream, std::move(remote));
+    // close_notify, so that clients can tell a finished stream from a cut one.
+    lowest(stream).expires_after(kTlsShutdownTimeout);
+    co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+  }
+
+  template <class Stream>
+  asio::awaitable<void> serve_connection(Stream& stream, std::string remote) {
     beast::flat_buffer buffer;
     bool keep_alive = true;
     bool first = true;
@@ -349,8 +446,6 @@ struct Server::Impl {
       }
       keep_alive = served.keep_alive;
     }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   asio::awaitable<void> accept_loop() {
@@ -415,6 +510,7 @@ struct Server::Impl {
     asio::post(ioc, [this] {
       boost::system::error_code ignored;
       signals.cancel(ignored);
+      reload_signals.cancel(ignored);
       asio::co_spawn(ioc, drain(), asio::detached);
     });
   }
@@ -430,6 +526,10 @@ Server::~Server() {
 core::Result<std::string> Server::bind() {
   auto ep = parse_listen(impl_->opt.listen);
   if (!ep) return std::move(ep).error();
+  if (impl_->opt.tls_cert.empty() != impl_->opt.tls_key.empty()) {
+    return core::make_error(core::Errc::invalid, "TLS needs both a certificate and a key");
+  }
+  if (!impl_->opt.tls_cert.empty()) HENGE_TRY(impl_->reload_tls());
   boost::system::error_code ec;
   auto& acc = impl_->acceptor;
   acc.open(ep->protocol(), ec);
@@ -453,6 +553,7 @@ void Server::run(std::function<void()> on_signal) {
                         {"fd_limit", std::to_string(limit)},
                         {"max_connections", std::to_string(impl.max_connections)}});
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
+  impl.await_reload_signal();
   impl.signals.async_wait([this, on_signal = std::move(on_signal)](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (on_signal) on_signal();  // first, so that what the log line announces is already so

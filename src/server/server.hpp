@@ -28,6 +28,10 @@ struct ServerOptions {
   std::size_t max_connections = 0;                 ///< 0 = the open-file limit less a reserve for the store and logs
   std::chrono::milliseconds drain_timeout{10000};  ///< how long stop() waits for requests and streams
   std::chrono::milliseconds accept_grace{1000};    ///< how long stop() still accepts connections
+  /// PEM certificate chain and private key: when both are set, every connection is TLS
+  /// (1.2 or later). SIGHUP reads them again; open connections keep what they had.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 /// Runs on a worker thread; must not throw (what escapes becomes a 500).
@@ -40,10 +44,12 @@ class Server final {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Binds the listening socket. Returns the bound address ("127.0.0.1:41234").
+  /// Loads the TLS certificate (if any) and binds the listening socket. Returns the
+  /// bound address ("127.0.0.1:41234").
   core::Result<std::string> bind();
   /// Serves until SIGINT/SIGTERM or stop(), then drains; returns when every thread
-  /// has finished. `on_signal` runs first when a signal arrives (it should start
+  /// has finished. SIGHUP reads the TLS certificate and key again (on failure the old
+  /// ones stay); open connections keep what they had. `on_signal` runs first when a signal arrives (it should start
   /// closing streams over the drain period).
   void run(std::function<void()> on_signal = {});
   /// Accepts for `accept_grace`, then stops accepting, waits for in-flight requests

@@ -75,7 +75,9 @@ export class Henged {
       throw e;
     }
     this.address = address;
-    this.url = `http://${address}`;
+    const scheme = /listening address=\S+ scheme=(https?)/.exec(this.stderr)?.[1] ??
+      /"msg":"listening","address":"[^"]+","scheme":"(https?)"/.exec(this.stderr)?.[1] ?? 'http';
+    this.url = `${scheme}://${address}`;
     return this;
   }
 
