@@ -3,7 +3,8 @@
 # CLI, the agent) and a clang build with its unit tests (both compilers must accept the
 # code), then the full suite under AddressSanitizer and UndefinedBehaviorSanitizer (g++):
 # unit tests, the store contract suite, the OpenAPI lint and the integration tests that
-# start real henged, henge-agent and henge processes. Exits non-zero when anything fails.
+# start real henged, henge-agent and henge processes; then the fuzz targets and the
+# ThreadSanitizer build. Exits non-zero when anything fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" --test
@@ -23,6 +24,19 @@ ctest --preset clang --parallel "$jobs"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan --parallel "$jobs"
+
+# libFuzzer (clang, ASan+UBSan) on what takes bytes from the network or from operators:
+# an HTTP request through every handler, merge patch, JSON pointer, schema validation,
+# the agent's SSE parser; a minute each from the seed corpora in fuzz/corpus.
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+ctest --preset fuzz --parallel "$jobs"
+
+# ThreadSanitizer on the concurrent parts: the push hub and its queues, presence, the
+# rate limiter, and every store under concurrent writers.
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan
+ctest --preset tsan --parallel "$jobs"
 
 # The container images, made from deploy/docker/Dockerfile's own steps and run as a pod
 # runs them; the Kubernetes manifests and the Terraform module, rendered and validated.
