@@ -72,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.limits.per_operator = {};
   options.limits.per_device = {};
   options.limits.stream_connects = {};
-  api::App app(*store, hub, fleet, options, fixed_now);
+  api::ApiMetrics metrics;
+  api::App app(*store, hub, fleet, options, fixed_now, metrics);
 
   // A device the corpus can speak for: registered through the API, then given a known
   // token.

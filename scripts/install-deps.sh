@@ -23,6 +23,8 @@ if (( want_test )); then
   # The suite starts its own PostgreSQL (scripts/test-postgres.sh) and puts haproxy in
   # front of henged replicas.
   packages+=(postgresql haproxy)
+  # promtool checks /metrics.
+  packages+=(prometheus)
   # The C client is cross-built for 64- and 32-bit Raspberry Pi OS and run under qemu
   # (armhf libraries come from a sysroot: scripts/armhf-sysroot.sh).
   packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcurl4-openssl-dev:arm64 libcjson-dev:arm64)

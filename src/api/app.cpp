@@ -83,10 +83,10 @@ core::Result<Actor> authenticate(Services& svc, const server::Request& req, core
 }  // namespace
 
 App::App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptions options,
-         std::function<core::TimeMs()> now)
-    : svc_{store, schemas_, hub, fleet, options, std::move(now)}, limits_(options.limits) {
+         std::function<core::TimeMs()> now, ApiMetrics& metrics)
+    : svc_{store, schemas_, hub, fleet, options, std::move(now), metrics}, limits_(options.limits) {
   for (auto list : {device_routes(), config_routes(), schema_routes(), group_routes(), audit_routes(),
-                    device_api_routes(), event_routes(), token_routes()}) {
+                    device_api_routes(), event_routes(), token_routes(), metrics_routes()}) {
     routes_.insert(routes_.end(), list.begin(), list.end());
   }
   for (const auto& r : routes_) router_.add(r.method, r.pattern, &r);
@@ -95,10 +95,12 @@ App::App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptio
   router_.add("GET", "/v1/openapi.yaml", &kOpsMarker);
 }
 
-std::optional<server::Response> App::over_limit(server::RateLimiter& limiter, const std::string& key,
-                                                const std::string& what, const std::string& request_id) {
+std::optional<server::Response> App::over_limit(server::RateLimiter& limiter, std::string_view limit,
+                                                const std::string& key, const std::string& what,
+                                                const std::string& request_id) {
   const auto wait = limiter.take(key, server::RateLimiter::Clock::now());
   if (wait == server::RateLimiter::Clock::duration::zero()) return std::nullopt;
+  svc_.metrics.rate_limited.at("limit=\"" + std::string(limit) + "\"").add();
   const auto seconds = std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
   auto r = server::problem(
       make_error(Errc::rate_limited, "too many " + what + "; retry in " + std::to_string(seconds) + " s"), request_id);
@@ -132,8 +134,13 @@ server::Response App::handle(server::Request&& req) {
     request_id = core::random_token(12);
   }
   std::string actor;
+  // The route's pattern labels the request's metrics: a bounded set, unlike paths.
+  std::string route_label = "unmatched";
   auto respond = [&]() -> server::Response {
     auto match = router_.match(req.method, req.path);
+    if (match.kind == server::RouteMatch::Kind::found) {
+      route_label = match.handler == &kOpsMarker ? req.path : static_cast<const Route*>(match.handler)->pattern;
+    }
     switch (match.kind) {
       case server::RouteMatch::Kind::not_found:
         return server::problem(make_error(Errc::not_found, "no route " + req.path), request_id);
@@ -153,7 +160,7 @@ server::Response App::handle(server::Request&& req) {
 
     // Limits by address come first: they shield the token lookup from floods.
     const std::string address = address_of(req.remote);
-    if (auto refused = over_limit(limits_.per_address, address, "requests from " + address, request_id)) {
+    if (auto refused = over_limit(limits_.per_address, "address", address, "requests from " + address, request_id)) {
       return std::move(*refused);
     }
     const core::TimeMs now = svc_.now();
@@ -161,17 +168,18 @@ server::Response App::handle(server::Request&& req) {
     if (!who) return server::problem(who.error(), request_id);
     actor = who->name;
     if (route->access == Access::device) {
-      if (auto refused = over_limit(limits_.per_device, who->name, "requests from device " + who->name, request_id)) {
+      if (auto refused =
+              over_limit(limits_.per_device, "device", who->name, "requests from device " + who->name, request_id)) {
         return std::move(*refused);
       }
       if (route->stream) {
-        if (auto refused = over_limit(limits_.stream_connects, who->name, "stream connections from device " + who->name,
-                                      request_id)) {
+        if (auto refused = over_limit(limits_.stream_connects, "stream_connect", who->name,
+                                      "stream connections from device " + who->name, request_id)) {
           return std::move(*refused);
         }
       }
-    } else if (auto refused =
-                   over_limit(limits_.per_operator, who->name, "requests with token " + who->name, request_id)) {
+    } else if (auto refused = over_limit(limits_.per_operator, "operator", who->name,
+                                         "requests with token " + who->name, request_id)) {
       return std::move(*refused);
     }
     if (route->access == Access::write && who->role == "viewer") {
@@ -185,6 +193,7 @@ server::Response App::handle(server::Request&& req) {
       return server::problem(make_error(Errc::invalid, "malformed percent-encoding in the query"), request_id);
     }
     if (route->stream && !limits_.streams.acquire(address)) {
+      svc_.metrics.rate_limited.at("limit=\"streams_per_address\"").add();
       auto r = server::problem(make_error(Errc::rate_limited, "too many open streams from " + address), request_id);
       r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterStreamCap));
       return r;
@@ -207,8 +216,12 @@ server::Response App::handle(server::Request&& req) {
   };
   server::Response resp = respond();
   resp.headers.emplace_back("X-Request-Id", request_id);
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  const std::string labels = "route=\"" + server::metrics::escape_label(route_label) + "\",method=\"" +
+                             server::metrics::escape_label(req.method) + "\"";
+  svc_.metrics.requests.at(labels + ",status=\"" + std::to_string(resp.status) + "\"").add();
+  svc_.metrics.request_seconds.at(labels).observe(std::chrono::duration<double>(elapsed).count());
   server::log::info("request", {{"method", req.method},
                                 {"path", req.path},
                                 {"status", std::to_string(resp.status)},

@@ -16,7 +16,7 @@ namespace henge::api {
 class App final {
  public:
   App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptions options,
-      std::function<core::TimeMs()> now);
+      std::function<core::TimeMs()> now, ApiMetrics& metrics);
 
   /// Answers one request. Blocks on the store: call it on a worker thread.
   server::Response handle(server::Request&& req);
@@ -28,8 +28,9 @@ class App final {
   server::Response handle_ops(const server::Request& req, const std::string& request_id);
 
   /// Spends one request of `key` from `limiter`; the 429 to answer when there is none.
-  std::optional<server::Response> over_limit(server::RateLimiter& limiter, const std::string& key,
-                                             const std::string& what, const std::string& request_id);
+  std::optional<server::Response> over_limit(server::RateLimiter& limiter, std::string_view limit,
+                                             const std::string& key, const std::string& what,
+                                             const std::string& request_id);
 
   SchemaCache schemas_;
   Services svc_;

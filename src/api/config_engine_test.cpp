@@ -22,7 +22,7 @@ using core::Status;
 class ConfigEngine : public ::testing::Test {
  protected:
   ConfigEngine()
-      : store_(store::make_memory_store()), svc_{*store_, cache_, hub_, fleet_, ApiOptions{}, [] { return 1000; }} {}
+      : store_(store::make_memory_store()), svc_{*store_, cache_, hub_, fleet_, ApiOptions{}, [] { return 1000; }, metrics_} {}
 
   Ctx ctx() { return Ctx{svc_, req_, {}, {}, "req-1", Actor{"tester", "admin"}, 1000}; }
 
@@ -70,6 +70,7 @@ class ConfigEngine : public ::testing::Test {
   SchemaCache cache_;
   push::Hub hub_;
   push::FleetEvents fleet_;
+  ApiMetrics metrics_;
   Services svc_;
   server::Request req_;
 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/limits.hpp"
+#include "api/metrics.hpp"
 #include "api/schema_cache.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
@@ -40,6 +41,7 @@ struct Services {
   push::FleetEvents& fleet;
   ApiOptions options;
   std::function<core::TimeMs()> now;
+  ApiMetrics& metrics;
 };
 
 struct Actor {

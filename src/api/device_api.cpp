@@ -72,6 +72,10 @@ HandlerResult stream(Ctx& ctx) {
   auto body = std::make_shared<server::StreamBody>();
   body->queue = queue;
   body->keepalive = svc.options.keepalive;
+  body->on_config_written = [&metrics = svc.metrics](std::chrono::steady_clock::duration since_commit) {
+    metrics.pushes.add();
+    metrics.push_seconds.observe(std::chrono::duration<double>(since_commit).count());
+  };
   body->on_close = [&svc, id, raw = queue.get()] {
     // A replaced stream is no longer the device's: only the current one's close
     // means the device went away.
@@ -166,6 +170,7 @@ HandlerResult ack(Ctx& ctx) {
       {"device", id}, {"revision", revision}, {"status", applied ? "applied" : "rejected"}, {"sync", sync}};
   if (!applied) event["error"] = error;
   ctx.svc.fleet.emit("ack", std::move(event));
+  ctx.svc.metrics.acks.at(applied ? R"(status="applied")" : R"(status="rejected")").add();
   return no_content();
 }
 

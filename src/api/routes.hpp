@@ -15,5 +15,6 @@ std::vector<Route> audit_routes();
 std::vector<Route> device_api_routes();
 std::vector<Route> event_routes();
 std::vector<Route> token_routes();
+std::vector<Route> metrics_routes();
 
 }  // namespace henge::api

@@ -21,6 +21,7 @@
 #include "store/memory/memory_store.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/timed_store.hpp"
 
 namespace fs = std::filesystem;
 using namespace henge;
@@ -263,8 +264,14 @@ int main(int argc, char** argv) {
     return fail("cannot reset connection state: " + reset.error().message);
   }
 
+  // Every store call is timed for /metrics.
+  api::ApiMetrics metrics;
+  store::TimedStore timed(*store, [&metrics](std::string_view kind, std::chrono::steady_clock::duration d) {
+    metrics.store_seconds.at("kind=\"" + std::string(kind) + "\"").observe(std::chrono::duration<double>(d).count());
+  });
+
   const auto millis = millis_of;
-  push::Presence presence(*store, api::system_now);
+  push::Presence presence(timed, api::system_now);
   push::Hub hub(std::chrono::milliseconds(2000), &presence);
   push::FleetEvents fleet;
   store->set_change_listener([&hub](const store::ChangeEvent& e) { hub.publish(e); });
@@ -279,7 +286,7 @@ int main(int argc, char** argv) {
   api_options.limits.per_device = rate_of(s.device_rate);
   api_options.limits.stream_connects = rate_of(s.stream_connect_rate);
   api_options.limits.streams_per_address = s.streams_per_address;
-  api::App app(*store, hub, fleet, api_options, api::system_now);
+  api::App app(timed, hub, fleet, api_options, api::system_now, metrics);
 
   server::ServerOptions opts;
   opts.listen = s.listen;
@@ -295,6 +302,16 @@ int main(int argc, char** argv) {
   opts.drain_timeout = millis(s.drain_seconds);
   opts.accept_grace = std::min(std::chrono::milliseconds(1000), millis(s.drain_seconds) / 10);
   server::Server server(opts, [&app](server::Request&& req) { return app.handle(std::move(req)); });
+  metrics.gauges = [&listener = server](std::string& out) {
+    namespace m = server::metrics;
+    const auto stats = listener.stats();
+    m::header(out, "henge_connections_open", "gauge", "Open connections, streams included.");
+    m::sample(out, "henge_connections_open", "", static_cast<double>(stats.connections));
+    m::header(out, "henge_streams_open", "gauge", "Open event streams (devices' and /v1/events').");
+    m::sample(out, "henge_streams_open", "", static_cast<double>(stats.streams));
+    m::header(out, "henge_requests_in_flight", "gauge", "Requests being handled.");
+    m::sample(out, "henge_requests_in_flight", "", static_cast<double>(stats.in_flight));
+  };
   auto bound = server.bind();
   if (!bound) return fail(bound.error().message);
   const std::string scheme = s.tls_cert.empty() ? "http" : "https";

@@ -78,7 +78,7 @@ void Hub::close(const std::string& device, std::string_view reason) {
 void Hub::publish(store::ChangeEvent event) {
   {
     std::lock_guard lock(mu_);
-    pending_.push_back(std::move(event));
+    pending_.emplace_back(std::move(event), std::chrono::steady_clock::now());
   }
   cv_.notify_one();
 }
@@ -93,17 +93,17 @@ void Hub::dispatch_loop() {
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
     if (stopping_) return;
-    auto event = std::move(pending_.front());
+    auto [event, published] = std::move(pending_.front());
     pending_.pop_front();
     auto after = after_dispatch_;
     lock.unlock();
-    dispatch(event);
+    dispatch(event, published);
     if (after) after(event);
     lock.lock();
   }
 }
 
-void Hub::dispatch(const store::ChangeEvent& event) {
+void Hub::dispatch(const store::ChangeEvent& event, std::chrono::steady_clock::time_point published) {
   for (const auto& change : event.changes) {
     std::shared_ptr<server::EventQueue> queue;
     {
@@ -112,7 +112,7 @@ void Hub::dispatch(const store::ChangeEvent& event) {
       if (auto it = s.streams.find(change.device); it != s.streams.end()) queue = it->second;
     }
     // Serialized once per device revision, and only for a device that listens.
-    if (queue) queue->push_config(change.desired.revision, shared_frame(config_frame(change.desired)));
+    if (queue) queue->push_config(change.desired.revision, shared_frame(config_frame(change.desired)), published);
   }
 }
 

@@ -66,7 +66,7 @@ class Hub final {
   };
   Shard& shard(const std::string& device);
   void dispatch_loop();
-  void dispatch(const store::ChangeEvent& event);
+  void dispatch(const store::ChangeEvent& event, std::chrono::steady_clock::time_point published);
 
   std::chrono::milliseconds retry_;
   Presence* presence_;
@@ -75,7 +75,8 @@ class Hub final {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<store::ChangeEvent> pending_;
+  /// Changes not yet dispatched, with when they were published (just after commit).
+  std::deque<std::pair<store::ChangeEvent, std::chrono::steady_clock::time_point>> pending_;
   bool stopping_ = false;
   std::function<void(const store::ChangeEvent&)> after_dispatch_;
   std::thread dispatcher_;

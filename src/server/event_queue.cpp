@@ -11,11 +11,12 @@ void EventQueue::notify_locked(std::unique_lock<std::mutex>& lock) {
   if (notify) notify();
 }
 
-void EventQueue::push_config(std::uint64_t revision, Frame frame) {
+void EventQueue::push_config(std::uint64_t revision, Frame frame, std::chrono::steady_clock::time_point committed) {
   std::unique_lock lock(mu_);
   if (closing_ || revision <= config_revision_) return;
   config_revision_ = revision;
   config_ = std::move(frame);
+  config_committed_ = committed;
   notify_locked(lock);
 }
 
@@ -52,7 +53,10 @@ EventQueue::Batch EventQueue::take() {
   }
   for (auto& e : events_) b.frames.push_back(std::move(e));
   events_.clear();
-  if (config_) b.frames.push_back(std::move(config_));
+  if (config_) {
+    b.frames.push_back(std::move(config_));
+    b.config_committed = config_committed_;
+  }
   config_.reset();
   if (closing_) {
     if (last_) b.frames.push_back(std::move(last_));

@@ -7,6 +7,7 @@
 // events wait in a queue of at most `max_events`; past that the stream is closed
 // with `overflow_frame`, and the client resumes from its last event id.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,7 +26,8 @@ class EventQueue final {
   EventQueue(std::string preamble, std::size_t max_events, Frame overflow_frame);
 
   /// Queues a config frame for `revision` unless this stream already has one as new.
-  void push_config(std::uint64_t revision, Frame frame);
+  /// `committed` (when the change committed) comes back with the batch that takes it.
+  void push_config(std::uint64_t revision, Frame frame, std::chrono::steady_clock::time_point committed = {});
   /// Queues any other frame; closes the stream with the overflow frame when full.
   void push(Frame frame);
   /// Queues `last` (may be null) and then closes. Later pushes are ignored.
@@ -35,6 +37,7 @@ class EventQueue final {
   struct Batch {
     std::vector<Frame> frames;
     bool closed = false;
+    std::chrono::steady_clock::time_point config_committed{};  ///< of the config frame in it, if any
   };
   Batch take();
   /// True when take() would return something.
@@ -55,7 +58,8 @@ class EventQueue final {
   Frame overflow_frame_;
   std::uint64_t config_revision_ = 0;  ///< newest revision queued or sent
   Frame config_;                       ///< waiting config frame, if any
-  std::vector<Frame> events_;          // a vector: an empty deque costs half a KiB per stream
+  std::chrono::steady_clock::time_point config_committed_{};
+  std::vector<Frame> events_;  // a vector: an empty deque costs half a KiB per stream
   bool closing_ = false;
   bool closed_taken_ = false;
   Frame last_;

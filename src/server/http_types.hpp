@@ -38,6 +38,9 @@ struct StreamBody {
   std::shared_ptr<EventQueue> queue;
   std::chrono::milliseconds keepalive{15000};  ///< a ": keepalive" comment when idle this long
   std::function<void()> on_close;              ///< runs on a worker thread after the stream ends
+  /// Runs on the network thread once a config frame is written, with the time since its
+  /// change committed.
+  std::function<void(std::chrono::steady_clock::duration)> on_config_written;
 };
 
 struct Response {

@@ -292,6 +292,9 @@ struct Server::Impl {
           break;
         }
       }
+      if (alive && batch.config_committed != std::chrono::steady_clock::time_point{} && body.on_config_written) {
+        body.on_config_written(std::chrono::steady_clock::now() - batch.config_committed);
+      }
       if (!alive || batch.closed) break;
       if (body.queue->ready()) continue;
       // Nothing to write: wait for a frame or the keepalive period. The check above
@@ -566,6 +569,10 @@ void Server::run(std::function<void()> on_signal) {
   for (auto& t : threads) t.join();
   impl.workers.join();
   log::info("stopped");
+}
+
+Server::Stats Server::stats() const {
+  return {impl_->connections.load(), impl_->open_streams.load(), impl_->in_flight.load()};
 }
 
 void Server::stop() {

@@ -47,6 +47,14 @@ class Server final {
   /// Loads the TLS certificate (if any) and binds the listening socket. Returns the
   /// bound address ("127.0.0.1:41234").
   core::Result<std::string> bind();
+  struct Stats {
+    std::size_t connections = 0;  ///< open, streams included
+    std::size_t streams = 0;      ///< open event streams
+    std::size_t in_flight = 0;    ///< requests being handled
+  };
+  /// Counts right now. Any thread.
+  [[nodiscard]] Stats stats() const;
+
   /// Serves until SIGINT/SIGTERM or stop(), then drains; returns when every thread
   /// has finished. SIGHUP reads the TLS certificate and key again (on failure the old
   /// ones stay); open connections keep what they had. `on_signal` runs first when a signal arrives (it should start

@@ -9,6 +9,7 @@
 // Errc::unavailable or Errc::internal from read()/write().
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,6 +95,9 @@ class ReadTx {
 
   virtual std::optional<core::Token> token_by_hash(std::string_view hash) = 0;
   virtual std::size_t token_count() = 0;
+  /// How many devices have each sync status (core::sync_status()); statuses with none
+  /// are left out.
+  virtual std::map<std::string, std::size_t> device_counts_by_status() = 0;
   /// Every operator token, ordered by name.
   virtual std::vector<core::Token> tokens() = 0;
 };

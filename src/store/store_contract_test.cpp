@@ -335,6 +335,47 @@ TEST_P(StoreContract, TokensByHash) {
   EXPECT_EQ(t->role, "admin");
 }
 
+TEST_P(StoreContract, DeviceCountsBySyncStatus) {
+  EXPECT_TRUE(
+      (read<std::map<std::string, std::size_t>>([](ReadTx& tx) { return tx.device_counts_by_status(); })).empty());
+  write_ok([](WriteTx& tx) {
+    auto never = make_device("never");
+    never.desired.revision = 3;
+    tx.insert_device(never);
+    auto synced = make_device("synced");
+    synced.desired.revision = 4;
+    synced.state.applied_revision = 4;
+    synced.state.last_seen = 10;
+    tx.insert_device(synced);
+    auto failed = make_device("failed");
+    failed.desired.revision = 5;
+    failed.state.rejected_revision = 5;
+    failed.state.last_seen = 10;
+    tx.insert_device(failed);
+    auto pending = make_device("pending");
+    pending.desired.revision = 6;
+    pending.state.applied_revision = 4;
+    pending.state.last_seen = 10;
+    tx.insert_device(pending);
+    return Status{};
+  });
+  // The state columns are written apart from the device row.
+  write_ok([](WriteTx& tx) {
+    for (const char* id : {"synced", "failed", "pending"}) {
+      auto d = *tx.device(id);
+      if (std::string_view(id) == "synced") d.state.applied_revision = 4;
+      if (std::string_view(id) == "failed") d.state.rejected_revision = 5;
+      if (std::string_view(id) == "pending") d.state.applied_revision = 4;
+      d.state.last_seen = 10;
+      tx.update_device_state(id, d.state);
+    }
+    return Status{};
+  });
+  const auto counts = read<std::map<std::string, std::size_t>>([](ReadTx& tx) { return tx.device_counts_by_status(); });
+  const std::map<std::string, std::size_t> want{{"failed", 1}, {"in_sync", 1}, {"never_connected", 1}, {"pending", 1}};
+  EXPECT_EQ(counts, want);
+}
+
 TEST_P(StoreContract, TokensListByNameAndDeleteByName) {
   write_ok([](WriteTx& tx) {
     tx.put_token(Token{"zed", "viewer", "hz", 3, 0});

@@ -128,6 +128,11 @@ class MemoryTx final : public WriteTx {
 
   std::optional<Token> token_by_hash(std::string_view hash) override { return lookup(s_.tokens, hash); }
   std::size_t token_count() override { return s_.tokens.size(); }
+  std::map<std::string, std::size_t> device_counts_by_status() override {
+    std::map<std::string, std::size_t> out;
+    for (const auto& [id, d] : s_.devices) ++out[sync_status(d)];
+    return out;
+  }
   std::vector<Token> tokens() override {
     std::vector<Token> out;
     for (const auto& [hash, t] : s_.tokens) out.push_back(t);

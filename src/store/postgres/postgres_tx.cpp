@@ -253,6 +253,13 @@ std::size_t PgTx::token_count() {
   return static_cast<std::size_t>(r.i64(0, 0));
 }
 
+std::map<std::string, std::size_t> PgTx::device_counts_by_status() {
+  auto r = c_.run("SELECT " HENGE_PG_SYNC_STATUS " AS status, COUNT(*) FROM devices d GROUP BY status");
+  std::map<std::string, std::size_t> out;
+  for (int i = 0; i < r.size(); ++i) out[r.text(i, 0)] = static_cast<std::size_t>(r.i64(i, 1));
+  return out;
+}
+
 std::vector<Token> PgTx::tokens() {
   auto r = c_.run("SELECT name, role, hash, created_at, expires_at FROM tokens ORDER BY name");
   std::vector<Token> out;

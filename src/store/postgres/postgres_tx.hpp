@@ -37,6 +37,7 @@ class PgTx final : public WriteTx {
   std::optional<core::Token> token_by_hash(std::string_view hash) override;
   std::size_t token_count() override;
   std::vector<core::Token> tokens() override;
+  std::map<std::string, std::size_t> device_counts_by_status() override;
 
   Revision take_revision() override;
   void insert_device(const core::Device& d) override;

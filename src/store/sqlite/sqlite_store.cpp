@@ -199,6 +199,13 @@ class SqliteTx final : public WriteTx {
     return st.step() ? static_cast<std::size_t>(st.i64(0)) : 0;
   }
 
+  std::map<std::string, std::size_t> device_counts_by_status() override {
+    auto st = db_.prepare("SELECT " HENGE_SYNC_STATUS " AS status, COUNT(*) FROM devices GROUP BY status");
+    std::map<std::string, std::size_t> out;
+    while (st.step()) out[st.text(0)] = static_cast<std::size_t>(st.i64(1));
+    return out;
+  }
+
   std::vector<Token> tokens() override {
     auto st = db_.prepare("SELECT name, role, hash, created_at, expires_at FROM tokens ORDER BY name");
     std::vector<Token> out;
