@@ -16,7 +16,7 @@
 #include "push/fleet_events.hpp"
 #include "push/hub.hpp"
 #include "push/presence.hpp"
-#include "server/http_types.hpp"
+#include "server/beast_request.hpp"
 #include "store/memory/memory_store.hpp"
 
 namespace beast = boost::beast;
@@ -27,24 +27,6 @@ namespace {
 
 constexpr std::string_view kAdminToken = "fuzz-admin-token-0123456789";
 constexpr std::string_view kDeviceToken = "hdt_fuzz-device-token-0123456789";
-
-// The request as henged's server hands it to the App (see server.cpp's to_request).
-server::Request to_request(http::request<http::string_body>&& in) {
-  server::Request r;
-  r.method = std::string(in.method_string());
-  r.target = std::string(in.target());
-  const auto q = r.target.find('?');
-  r.path = r.target.substr(0, q);
-  if (q != std::string::npos) r.query = r.target.substr(q + 1);
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  r.body = std::move(in.body());
-  r.remote = "127.0.0.1:40000";
-  return r;
-}
 
 core::TimeMs fixed_now() {
   return 1795716702123;
@@ -93,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!set) std::abort();
   }
 
-  server::Response resp = app.handle(to_request(parser.release()));
+  server::Response resp = app.handle(server::to_request(parser.release(), "127.0.0.1:40000"));
   if (resp.status < 100 || resp.status > 599) std::abort();
   if (resp.status >= 400 && resp.content_type != "application/problem+json") std::abort();
   if (resp.stream && resp.stream->on_close) resp.stream->on_close();  // as the server does when it ends

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "core/crypto.hpp"
+#include "server/beast_request.hpp"
 #include "server/event_queue.hpp"
 #include "server/log.hpp"
 #include "server/problem.hpp"
@@ -89,23 +90,6 @@ std::string to_string(const tcp::endpoint& ep) {
   const auto addr = ep.address();
   std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
   return host + ":" + std::to_string(ep.port());
-}
-
-Request to_request(http::request<http::string_body>&& in, const std::string& remote) {
-  Request r;
-  r.method = std::string(in.method_string());
-  r.target = std::string(in.target());
-  const auto q = r.target.find('?');
-  r.path = r.target.substr(0, q);
-  if (q != std::string::npos) r.query = r.target.substr(q + 1);
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  r.body = std::move(in.body());
-  r.remote = remote;
-  return r;
 }
 
 http::response<http::string_body> to_beast(Response&& in, unsigned version, bool keep_alive) {
