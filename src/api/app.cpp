@@ -108,6 +108,20 @@ std::optional<server::Response> App::over_limit(server::RateLimiter& limiter, st
   return r;
 }
 
+std::optional<server::Response> App::over_caller_limits(const Route& route, const Actor& who,
+                                                        const std::string& request_id) {
+  if (route.access != Access::device) {
+    return over_limit(limits_.per_operator, "operator", who.name, "requests with token " + who.name, request_id);
+  }
+  if (auto refused =
+          over_limit(limits_.per_device, "device", who.name, "requests from device " + who.name, request_id)) {
+    return refused;
+  }
+  if (!route.stream) return std::nullopt;
+  return over_limit(limits_.stream_connects, "stream_connect", who.name, "stream connections from device " + who.name,
+                    request_id);
+}
+
 server::Response App::handle_ops(const server::Request& req, const std::string& request_id) {
   server::Response r;
   if (req.path == "/v1/openapi.yaml") {
@@ -167,21 +181,7 @@ server::Response App::handle(server::Request&& req) {
     auto who = authenticate(svc_, req, now, route->access == Access::device);
     if (!who) return server::problem(who.error(), request_id);
     actor = who->name;
-    if (route->access == Access::device) {
-      if (auto refused =
-              over_limit(limits_.per_device, "device", who->name, "requests from device " + who->name, request_id)) {
-        return std::move(*refused);
-      }
-      if (route->stream) {
-        if (auto refused = over_limit(limits_.stream_connects, "stream_connect", who->name,
-                                      "stream connections from device " + who->name, request_id)) {
-          return std::move(*refused);
-        }
-      }
-    } else if (auto refused = over_limit(limits_.per_operator, "operator", who->name,
-                                         "requests with token " + who->name, request_id)) {
-      return std::move(*refused);
-    }
+    if (auto refused = over_caller_limits(*route, *who, request_id)) return std::move(*refused);
     if (route->access == Access::write && who->role == "viewer") {
       return server::problem(make_error(Errc::forbidden, "the viewer role cannot change anything"), request_id);
     }

@@ -32,6 +32,11 @@ class App final {
                                              const std::string& key, const std::string& what,
                                              const std::string& request_id);
 
+  /// The buckets of who is calling: its token's, or its device's and, for a stream, its
+  /// device's stream connections.
+  std::optional<server::Response> over_caller_limits(const Route& route, const Actor& who,
+                                                     const std::string& request_id);
+
   SchemaCache schemas_;
   Services svc_;
   Limits limits_;
