@@ -22,7 +22,8 @@ using core::Status;
 class ConfigEngine : public ::testing::Test {
  protected:
   ConfigEngine()
-      : store_(store::make_memory_store()), svc_{*store_, cache_, hub_, fleet_, ApiOptions{}, [] { return 1000; }, metrics_} {}
+      : store_(store::make_memory_store()), svc_{*store_, cache_, hub_, fleet_, ApiOptions{}, [] { return 1000; },
+                                                 metrics_} {}
 
   Ctx ctx() { return Ctx{svc_, req_, {}, {}, "req-1", Actor{"tester", "admin"}, 1000}; }
 
