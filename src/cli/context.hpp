@@ -46,6 +46,7 @@ void add_schema_commands(CLI::App& app, Context& context);
 void add_group_commands(CLI::App& app, Context& context);
 void add_config_commands(CLI::App& app, Context& context);
 void add_fleet_commands(CLI::App& app, Context& context);  // audit, watch, status
+void add_token_commands(CLI::App& app, Context& context);
 
 /// Reads a JSON document from a file ("-" for stdin).
 core::Result<boost::json::value> read_json_file(const std::string& path);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   cli::add_group_commands(app, ctx);
   cli::add_config_commands(app, ctx);
   cli::add_fleet_commands(app, ctx);
+  cli::add_token_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

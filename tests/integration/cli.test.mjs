@@ -235,6 +235,43 @@ test('watch prints the fleet events as they happen', async () => {
   assert.match(event.id, /^\d+$/);
 });
 
+test('token add, list and rm; a viewer token reads but cannot write; only admins manage tokens', async () => {
+  const { h } = box;
+  const run = cliFor(h);
+  const secretFile = join(tempDir(), 'viewer.token');
+  let r = await run.ok(['token', 'add', 'cli-viewer', '--role', 'viewer', '--token-file', secretFile]);
+  assert.match(r.stdout, /token cli-viewer \(viewer\) written to .*viewer\.token \(mode 0600\)/);
+  assert.equal(statSync(secretFile).mode & 0o777, 0o600);
+  const viewer = readFileSync(secretFile, 'utf8').trim();
+  assert.match(viewer, /^hat_/);
+
+  r = await run.ok(['token', 'add', 'cli-ops', '--role', 'operator', '--expires-at', '2099-01-01T00:00:00Z']);
+  const ops = /token: (hat_\S+)/.exec(r.stdout)[1];
+  assert.match(r.stdout, /shown once/);
+
+  r = await run.ok(['token', 'list']);
+  assert.match(r.stdout, /^NAME\s+ROLE\s+CREATED\s+EXPIRES\s+EXPIRED/m);
+  assert.match(r.stdout, /^cli-ops\s+operator\s+\S+\s+2099-01-01T00:00:00\.000Z\s+false/m);
+  assert.ok(!r.stdout.includes(viewer) && !r.stdout.includes(ops), 'never a secret');
+  const listed = await run.json(['token', 'list']);
+  assert.ok(listed.some((t) => t.name === 'cli-viewer' && t.role === 'viewer'));
+
+  const asViewer = (args) => run(args, { env: { HENGE_TOKEN: viewer } });
+  assert.equal((await asViewer(['device', 'list'])).code, 0);
+  await failing(asViewer, ['device', 'add', uniqueId('v')], 1, /403 Forbidden.*viewer role cannot change anything/);
+  await failing((args) => run(args, { env: { HENGE_TOKEN: ops } }), ['token', 'list'], 1,
+    /403 Forbidden.*only an admin token may manage tokens/);
+
+  await failing(run, ['token', 'add', 'cli-ops', '--role', 'viewer'], 1, /409 Conflict.*already exists/);
+  await failing(run, ['token', 'add', 'x1', '--role', 'root'], 2, /--role/);
+  await failing(run, ['token', 'add', 'x1', '--role', 'viewer', '--expires-at', 'soon'], 1, /RFC 3339/);
+
+  r = await run.ok(['token', 'rm', 'cli-viewer']);
+  assert.match(r.stdout, /token cli-viewer deleted/);
+  await failing(asViewer, ['device', 'list'], 1, /401 Unauthorized/);
+  await failing(run, ['token', 'rm', 'cli-viewer'], 1, /404 Not Found/);
+});
+
 test('usage errors exit 2; an unreachable server exits 1 with what failed', async () => {
   const { h } = box;
   const cli = cliFor(h);
