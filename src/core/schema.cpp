@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <regex>
+#include <set>
 #include <valijson/adapters/boost_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -130,6 +131,51 @@ void check_patterns(const json::value& v, const JsonPointer& at, std::vector<Fie
   }
 }
 
+// Follows the $ref at `at` until it reaches a subschema that is not itself a $ref.
+void check_ref_chain(const json::value& root, std::string ref, const JsonPointer& at, std::vector<FieldError>& out) {
+  std::set<std::string> seen;
+  for (;;) {
+    if (ref.empty() || ref.front() != '#') {
+      out.push_back({"", at.str(), "only $refs into this schema are supported (\"#/...\"), not \"" + ref + "\""});
+      return;
+    }
+    if (!seen.insert(ref).second) {
+      out.push_back({"", at.str(), "$ref \"" + ref + "\" leads back to itself through $refs alone"});
+      return;
+    }
+    auto pointer = JsonPointer::parse(std::string_view(ref).substr(1));
+    const json::value* target = pointer ? find(root, *pointer) : nullptr;
+    if (target == nullptr) {
+      out.push_back({"", at.str(), "$ref \"" + ref + "\" points to nothing in this schema"});
+      return;
+    }
+    const auto* obj = target->if_object();
+    const auto* next = obj != nullptr ? obj->if_contains("$ref") : nullptr;
+    if (next == nullptr || !next->is_string()) return;
+    ref = std::string(next->get_string());
+  }
+}
+
+// valijson resolves $refs eagerly while it compiles: one that is not a pointer into this
+// document, or a chain of $refs that comes back to itself without a schema in between,
+// makes it recurse until the stack runs out (found by fuzzing). Refuse both at upload.
+void check_refs(const json::value& root, const json::value& v, const JsonPointer& at, std::vector<FieldError>& out) {
+  if (const auto* obj = v.if_object()) {
+    for (const auto& [key, sub] : *obj) {
+      // Instances, not schemas: a "$ref" in them is data.
+      if (key == "enum" || key == "const" || key == "default" || key == "examples") continue;
+      const auto here = at.child(key);
+      if (key == "$ref" && sub.is_string()) {
+        check_ref_chain(root, std::string(sub.get_string()), here, out);
+      } else {
+        check_refs(root, sub, here, out);
+      }
+    }
+  } else if (const auto* arr = v.if_array()) {
+    for (std::size_t i = 0; i < arr->size(); ++i) check_refs(root, (*arr)[i], at.child(std::to_string(i)), out);
+  }
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json::value& doc) {
@@ -146,11 +192,10 @@ Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json
     if (!meta_validator.validate(meta_schema(), BoostJsonAdapter(doc), &results)) {
       return make_error(Errc::invalid, "not a valid draft-07 JSON Schema", collect(results));
     }
-    std::vector<FieldError> bad_patterns;
-    check_patterns(doc, JsonPointer{}, bad_patterns);
-    if (!bad_patterns.empty()) {
-      return make_error(Errc::invalid, "not a valid draft-07 JSON Schema", std::move(bad_patterns));
-    }
+    std::vector<FieldError> problems;
+    check_patterns(doc, JsonPointer{}, problems);
+    check_refs(doc, doc, JsonPointer{}, problems);
+    if (!problems.empty()) return make_error(Errc::invalid, "not a valid draft-07 JSON Schema", std::move(problems));
     auto impl = std::make_unique<Impl>();
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     parser.populateSchema(BoostJsonAdapter(doc), impl->schema);

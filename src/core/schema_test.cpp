@@ -101,3 +101,40 @@ TEST(Schema, MetaSchemaErrorsPointIntoTheSchema) {
 
 }  // namespace
 }  // namespace henge::core
+
+namespace henge::core {
+namespace {
+
+// Found by fuzzing: valijson recursed until the stack ran out on these, which an operator
+// could upload. They are refused, naming the $ref.
+TEST(Schema, RefusesRefsThatLeaveTheDocumentOrLoopOnThemselves) {
+  const std::pair<const char*, const char*> refused[] = {
+      {R"({"$ref":"#"})", "/$ref"},
+      {R"({"$ref":"object","properties":{"n":{"type":"integer"}}})", "/$ref"},
+      {R"({"definitions":{"a":{"$ref":"#/definitions/b"},"b":{"$ref":"#/definitions/a"}},"$ref":"#/definitions/a"})",
+       "/definitions/a/$ref"},
+      {R"({"properties":{"x":{"$ref":"#/definitions/missing"}}})", "/properties/x/$ref"},
+      {R"({"$ref":"http://example.com/schema.json"})", "/$ref"},
+  };
+  for (const auto& [text, where] : refused) {
+    auto s = CompiledSchema::compile(json::parse(text));
+    ASSERT_FALSE(s.ok()) << text;
+    EXPECT_EQ(s.error().code, Errc::invalid);
+    bool named = false;
+    for (const auto& d : s.error().details) named = named || d.path == where;
+    EXPECT_TRUE(named) << text << ": no detail at " << where;
+  }
+}
+
+TEST(Schema, LocalAndRecursiveRefsStillWork) {
+  auto s = CompiledSchema::compile(json::parse(R"({
+    "definitions":{"level":{"type":"integer","minimum":0},"alias":{"$ref":"#/definitions/level"}},
+    "properties":{"a":{"$ref":"#/definitions/alias"},"child":{"$ref":"#"},
+                  "data":{"const":{"$ref":"not a reference"}}}})"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE((*s)->validate(json::parse(R"({"a":3,"child":{"a":1,"child":{}}})")).empty());
+  EXPECT_FALSE((*s)->validate(json::parse(R"({"child":{"a":-1}})")).empty());
+}
+
+}  // namespace
+}  // namespace henge::core

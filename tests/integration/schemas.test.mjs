@@ -54,6 +54,10 @@ test('a document that is not a draft-07 schema is 422 with paths into it', async
     JSON.stringify('just a string'),
     { $schema: 'https://json-schema.org/draft/2020-12/schema' },
     { properties: { a: { type: 'string', pattern: '([' } } },
+    // Found by fuzzing: these once made the schema compiler recurse until henged crashed.
+    { $ref: '#' },
+    { $ref: 'object' },
+    { definitions: { a: { $ref: '#/definitions/b' }, b: { $ref: '#/definitions/a' } }, $ref: '#/definitions/a' },
   ]) {
     const r = await h.put(`/v1/schemas/${name}`, doc);
     assert.equal(r.status, 422, JSON.stringify(doc));
