@@ -11,6 +11,24 @@
 
 namespace json = boost::json;
 
+namespace {
+
+// Schema patterns are matched with std::regex, which backtracks: a pattern with nested
+// quantifiers takes exponential time (a known, open problem: docs/security.md). Until
+// patterns use a linear-time engine they are taken out here, so that this target keeps
+// looking for other problems instead of finding that one again.
+void drop_patterns(json::value& v) {
+  if (auto* obj = v.if_object()) {
+    obj->erase("pattern");
+    obj->erase("patternProperties");
+    for (auto& [key, sub] : *obj) drop_patterns(sub);
+  } else if (auto* arr = v.if_array()) {
+    for (auto& item : *arr) drop_patterns(item);
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto cut = input.find('\0');
@@ -18,8 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   json::parse_options options;
   options.max_depth = 64;
   boost::system::error_code ec;
-  const auto schema = json::parse(input.substr(0, cut), ec, {}, options);
+  auto schema = json::parse(input.substr(0, cut), ec, {}, options);
   if (ec) return 0;
+  drop_patterns(schema);
   const auto config = json::parse(input.substr(cut + 1), ec, {}, options);
   if (ec) return 0;
   auto compiled = henge::core::CompiledSchema::compile(schema);
