@@ -176,6 +176,60 @@ void check_refs(const json::value& root, const json::value& v, const JsonPointer
   }
 }
 
+// The subschemas that apply to the same value as `s` does: valijson recurses into them
+// without descending into the value, so a loop among them never ends (found by fuzzing).
+void same_value_subschemas(const json::value& root, const json::value& s, std::vector<const json::value*>& out) {
+  const auto* o = s.if_object();
+  if (o == nullptr) return;
+  for (const char* k : {"allOf", "anyOf", "oneOf"}) {
+    if (const auto* v = o->if_contains(k); v != nullptr && v->is_array()) {
+      for (const auto& item : v->get_array()) out.push_back(&item);
+    }
+  }
+  for (const char* k : {"not", "if", "then", "else"}) {
+    if (const auto* v = o->if_contains(k)) out.push_back(v);
+  }
+  if (const auto* r = o->if_contains("$ref"); r != nullptr && r->is_string() && r->get_string().starts_with("#")) {
+    if (auto ptr = JsonPointer::parse(std::string_view(r->get_string()).substr(1))) {
+      if (const auto* target = find(root, *ptr)) out.push_back(target);
+    }
+  }
+}
+
+bool loops_on_same_value(const json::value& root, const json::value* s, std::set<const json::value*>& open,
+                         std::set<const json::value*>& done) {
+  if (done.count(s) != 0) return false;
+  if (!open.insert(s).second) return true;
+  std::vector<const json::value*> next;
+  same_value_subschemas(root, *s, next);
+  for (const auto* n : next) {
+    if (loops_on_same_value(root, n, open, done)) return true;
+  }
+  open.erase(s);
+  done.insert(s);
+  return false;
+}
+
+void check_loops(const json::value& root, const json::value& v, const JsonPointer& at,
+                 std::set<const json::value*>& done, std::vector<FieldError>& out) {
+  if (!out.empty()) return;
+  if (const auto* obj = v.if_object()) {
+    std::set<const json::value*> open;
+    if (loops_on_same_value(root, &v, open, done)) {
+      out.push_back({"", at.str(),
+                     "this schema applies itself to the same value without end (a loop through "
+                     "allOf, anyOf, oneOf, not, if/then/else or $ref)"});
+      return;
+    }
+    for (const auto& [key, sub] : *obj) {
+      if (key == "enum" || key == "const" || key == "default" || key == "examples") continue;
+      check_loops(root, sub, at.child(key), done, out);
+    }
+  } else if (const auto* arr = v.if_array()) {
+    for (std::size_t i = 0; i < arr->size(); ++i) check_loops(root, (*arr)[i], at.child(std::to_string(i)), done, out);
+  }
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json::value& doc) {
@@ -195,6 +249,10 @@ Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json
     std::vector<FieldError> problems;
     check_patterns(doc, JsonPointer{}, problems);
     check_refs(doc, doc, JsonPointer{}, problems);
+    if (problems.empty()) {
+      std::set<const json::value*> done;
+      check_loops(doc, doc, JsonPointer{}, done, problems);
+    }
     if (!problems.empty()) return make_error(Errc::invalid, "not a valid draft-07 JSON Schema", std::move(problems));
     auto impl = std::make_unique<Impl>();
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);

@@ -115,6 +115,8 @@ TEST(Schema, RefusesRefsThatLeaveTheDocumentOrLoopOnThemselves) {
        "/definitions/a/$ref"},
       {R"({"properties":{"x":{"$ref":"#/definitions/missing"}}})", "/properties/x/$ref"},
       {R"({"$ref":"http://example.com/schema.json"})", "/$ref"},
+      {R"({"allOf":[{"$ref":"#"}]})", ""},
+      {R"({"properties":{"a":{"not":{"anyOf":[{"$ref":"#/properties/a"}]}}}})", "/properties/a"},
   };
   for (const auto& [text, where] : refused) {
     auto s = CompiledSchema::compile(json::parse(text));
