@@ -6,10 +6,7 @@ bool StreamCounter::acquire(const std::string& address) {
   if (cap_ == 0) return true;
   std::lock_guard lock(mutex_);
   auto& n = open_[address];
-  if (n >= cap_) {
-    if (n == 0) open_.erase(address);
-    return false;
-  }
+  if (n >= cap_) return false;
   ++n;
   return true;
 }
