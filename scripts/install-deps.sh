@@ -14,7 +14,7 @@ want_test=0
 packages=(
   g++ clang cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev
-  libsqlite3-dev libpq-dev libssl-dev libcli11-dev libvalijson-dev
+  libsqlite3-dev libpq-dev libssl-dev libcli11-dev libvalijson-dev libre2-dev
   libgtest-dev
   libcurl4-openssl-dev libcjson-dev libgpiod-dev
 )

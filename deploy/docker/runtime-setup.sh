@@ -6,8 +6,8 @@
 set -eu
 case "${1:-}" in
   henged)
-    # SQLite, PostgreSQL's client library, OpenSSL, Boost.JSON.
-    packages="libsqlite3-0 libpq5 libssl3 libboost-json1.81.0"
+    # SQLite, PostgreSQL's client library, OpenSSL, Boost.JSON, RE2.
+    packages="libsqlite3-0 libpq5 libssl3 libboost-json1.81.0 libre2-9"
     data=/var/lib/henge ;;
   henge-agent)
     packages="libssl3 libboost-json1.81.0"

@@ -3,16 +3,18 @@
 #define VALIJSON_USE_EXCEPTIONS 1
 #include <boost/json.hpp>
 #include <cctype>
-#include <regex>
 #include <set>
 #include <valijson/adapters/boost_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "core/valijson_re2.hpp"  // right after valijson: it specialises its templates
+
 #include "core/draft07_metaschema.hpp"
 #include "core/json_pointer.hpp"
 #include "core/layering.hpp"
+#include "core/schema_regex.hpp"
 
 namespace henge::core {
 namespace json = boost::json;
@@ -102,27 +104,22 @@ const valijson::Schema& meta_schema() {
   return *schema;
 }
 
-// std::regex would throw only when a pattern is first used to validate; find bad
-// ones when the schema is uploaded instead.
+// Patterns are RE2's syntax (schema_regex.hpp): refuse the ones it cannot compile when
+// the schema is uploaded rather than fail every config later.
 void check_patterns(const json::value& v, const JsonPointer& at, std::vector<FieldError>& out) {
+  auto check = [&out](const std::string& pattern, const JsonPointer& where) {
+    if (auto error = schema_regex_error(pattern); !error.empty()) {
+      out.push_back({"", where.str(), "not a regular expression henge can use (RE2 syntax): " + error});
+    }
+  };
   if (const auto* obj = v.if_object()) {
     for (const auto& [key, sub] : *obj) {
+      // Instances, not schemas: a "pattern" in them is data.
+      if (key == "enum" || key == "const" || key == "default" || key == "examples") continue;
       const auto here = at.child(key);
-      if (key == "pattern" && sub.is_string()) {
-        try {
-          std::regex re(sub.get_string().c_str(), std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-          out.push_back({"", here.str(), std::string("not a valid regular expression: ") + e.what()});
-        }
-      }
+      if (key == "pattern" && sub.is_string()) check(std::string(sub.get_string()), here);
       if (key == "patternProperties" && sub.is_object()) {
-        for (const auto& [pattern, ignored] : sub.get_object()) {
-          try {
-            std::regex re(std::string(pattern), std::regex::ECMAScript);
-          } catch (const std::regex_error& e) {
-            out.push_back({"", here.child(pattern).str(), std::string("not a valid regular expression: ") + e.what()});
-          }
-        }
+        for (const auto& [pattern, ignored] : sub.get_object()) check(std::string(pattern), here.child(pattern));
       }
       check_patterns(sub, here, out);
     }

@@ -140,3 +140,98 @@ TEST(Schema, LocalAndRecursiveRefsStillWork) {
 
 }  // namespace
 }  // namespace henge::core
+
+namespace henge::core {
+namespace {
+
+// Patterns are matched with RE2 and formats parsed by hand, both linear in the string:
+// under std::regex the first took exponential time (found by fuzzing) and the others
+// overflowed the stack, one recursion per character.
+TEST(Schema, PatternsAndFormatsTakeLinearTimeOnHostileStrings) {
+  auto s = CompiledSchema::compile(json::parse(R"({"properties":{
+    "nested":{"type":"string","pattern":"^(a+)+$"},
+    "digits":{"type":"string","pattern":"^[0-9]+$"},
+    "day":{"type":"string","format":"date"}},
+    "patternProperties":{"^(x+x+)+y$":{"type":"integer"}}})"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const std::string long_digits(200'000, '1');
+  json::object config;
+  config["nested"] = std::string(64, 'a') + "!";
+  config["digits"] = long_digits;
+  config["day"] = long_digits + "-01-01";
+  config[std::string(64, 'x')] = "not looked at: the name does not match";
+  const auto errors = (*s)->validate(config);
+  std::vector<std::string> paths;
+  for (const auto& e : errors) paths.push_back(e.path);
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(paths, (std::vector<std::string>{"/day", "/nested"}));
+}
+
+TEST(Schema, PatternsAreSearchedNotAnchored) {
+  auto s = CompiledSchema::compile(json::parse(R"({"properties":{"a":{"pattern":"b+c"}},
+    "patternProperties":{"^port_":{"type":"integer"}},"additionalProperties":false})"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE((*s)->validate(json::parse(R"({"a":"abbcd","port_http":80})")).empty());
+  const auto errors = (*s)->validate(json::parse(R"({"a":"ac","port_http":"80","other":1})"));
+  std::vector<std::string> paths;
+  for (const auto& e : errors) paths.push_back(e.path);
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(paths, (std::vector<std::string>{"/a", "/other", "/port_http"}));
+  for (const auto& e : errors) {
+    if (e.path == "/a") EXPECT_NE(e.message.find("b+c"), std::string::npos) << e.message;
+  }
+}
+
+TEST(Schema, PatternPropertiesWorkAlongsidePropertiesAndAdditionalProperties) {
+  auto s = CompiledSchema::compile(json::parse(R"({"properties":{"name":{"type":"string"}},
+    "patternProperties":{"^gpio[0-9]+$":{"type":"boolean"}},"additionalProperties":{"type":"number"}})"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE((*s)->validate(json::parse(R"({"name":"pi","gpio4":true,"gain":1.5})")).empty());
+  const auto errors = (*s)->validate(json::parse(R"({"name":"pi","gpio4":1,"gain":"x"})"));
+  std::vector<std::string> paths;
+  for (const auto& e : errors) paths.push_back(e.path);
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(paths, (std::vector<std::string>{"/gain", "/gpio4"}));
+}
+
+TEST(Schema, PropertyNamesPatternsUseRe2Too) {
+  auto s = CompiledSchema::compile(json::parse(R"({"propertyNames":{"pattern":"^[a-z]+$"}})"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE((*s)->validate(json::parse(R"({"abc":1})")).empty());
+  EXPECT_FALSE((*s)->validate(json::parse(R"({"Abc":1})")).empty());
+}
+
+TEST(Schema, RefusesPatternsRe2CannotUseNamingWhere) {
+  const std::pair<const char*, const char*> refused[] = {
+      {R"j({"properties":{"a":{"pattern":"(?=x)"}}})j", "/properties/a/pattern"},   // lookahead
+      {R"j({"properties":{"a":{"pattern":"(a)\\1"}}})j", "/properties/a/pattern"},  // backreference
+      {R"({"patternProperties":{"((":{}}})", "/patternProperties/(("},
+      {R"({"items":{"pattern":"a{1001}"}})", "/items/pattern"},  // over RE2's repetition bound
+  };
+  for (const auto& [text, where] : refused) {
+    auto s = CompiledSchema::compile(json::parse(text));
+    ASSERT_FALSE(s.ok()) << text;
+    ASSERT_FALSE(s.error().details.empty()) << text;
+    EXPECT_EQ(s.error().details[0].path, where) << text;
+    EXPECT_NE(s.error().details[0].message.find("RE2"), std::string::npos) << s.error().details[0].message;
+  }
+  // "pattern" as data or as a property's name is not a pattern.
+  EXPECT_TRUE(CompiledSchema::compile(json::parse(R"j({"properties":{"pattern":{"type":"string"}},
+    "default":{"pattern":"(["},"enum":[{"pattern":"(?=x)"}]})j"))
+                  .ok());
+}
+
+TEST(Schema, FormatsConstrainStringsOnly) {
+  auto s = CompiledSchema::compile(json::parse(R"({"properties":{"d":{"format":"date"},"t":{"format":"time"},
+    "dt":{"format":"date-time"},"other":{"format":"hostname"}}})"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE((*s)->validate(json::parse(R"({"d":5,"t":null,"dt":[],"other":"x"})")).empty());
+  EXPECT_TRUE(
+      (*s)->validate(json::parse(R"({"d":"2024-02-29","t":"23:59:60.5+01:00","dt":"2026-11-27T16:52:45Z"})")).empty());
+  const auto errors = (*s)->validate(json::parse(R"({"d":"2023-02-29","t":"24:00:00Z","dt":"2026-11-27 16:52:45Z"})"));
+  EXPECT_EQ(errors.size(), 3u);
+  for (const auto& e : errors) EXPECT_NE(e.message.find("RFC 3339"), std::string::npos) << e.message;
+}
+
+}  // namespace
+}  // namespace henge::core

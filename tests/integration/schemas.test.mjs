@@ -117,3 +117,29 @@ test('a device may name a schema before it exists; the schema then validates it'
   assert.equal(r.status, 422);
   assert.equal(r.json.errors[0].device, id);
 });
+
+test('patterns are RE2: lookaround is refused at upload, and hostile strings are refused at once', async () => {
+  const { h } = box;
+  const name = uniqueId('re2');
+  let r = await h.put(`/v1/schemas/${name}`, { properties: { a: { type: 'string', pattern: '^(?!admin)' } } });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.errors[0].path, '/properties/a/pattern');
+  assert.match(r.json.errors[0].message, /RE2/);
+
+  // Under a backtracking engine the first string takes exponential time and the second
+  // overflows the stack; each is a plain validation error here.
+  const schema = {
+    type: 'object',
+    properties: { word: { type: 'string', pattern: '^(a+)+$' }, day: { type: 'string', format: 'date' } },
+  };
+  assert.equal((await h.put(`/v1/schemas/${name}`, schema)).status, 201);
+  const id = uniqueId('hostile');
+  assert.equal((await h.post('/v1/devices', { id, schema: name })).status, 201);
+  r = await h.put(`/v1/devices/${id}/config/word`, JSON.stringify(`${'a'.repeat(64)}!`));
+  assert.equal(r.status, 422);
+  assert.equal(r.json.errors[0].path, '/word');
+  r = await h.put(`/v1/devices/${id}/config/day`, JSON.stringify(`${'1'.repeat(200000)}-01-01`));
+  assert.equal(r.status, 422);
+  assert.equal(r.json.errors[0].path, '/day');
+  assert.equal((await h.put(`/v1/devices/${id}/config/day`, JSON.stringify('2026-11-27'))).status, 200);
+});
