@@ -85,8 +85,8 @@ core::Result<Actor> authenticate(Services& svc, const server::Request& req, core
 App::App(store::Store& store, push::Hub& hub, push::FleetEvents& fleet, ApiOptions options,
          std::function<core::TimeMs()> now, ApiMetrics& metrics)
     : svc_{store, schemas_, hub, fleet, options, std::move(now), metrics}, limits_(options.limits) {
-  for (auto list : {device_routes(), config_routes(), schema_routes(), group_routes(), audit_routes(),
-                    device_api_routes(), event_routes(), token_routes(), metrics_routes()}) {
+  for (auto list : {device_routes(), device_batch_routes(), config_routes(), schema_routes(), group_routes(),
+                    audit_routes(), device_api_routes(), event_routes(), token_routes(), metrics_routes()}) {
     routes_.insert(routes_.end(), list.begin(), list.end());
   }
   for (const auto& r : routes_) router_.add(r.method, r.pattern, &r);

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "api/config_engine.hpp"
+#include "api/device_fields.hpp"
 #include "api/http_io.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
@@ -19,81 +20,12 @@ using core::Errc;
 using core::make_error;
 using core::Status;
 
-constexpr std::size_t kMaxLabels = 64;
-constexpr std::size_t kMaxGroups = 32;
-constexpr std::size_t kMaxLabelValue = 256;
-
-// Label keys follow the name rule; values are free text up to a bound.
-Status apply_labels(const json::value& v, std::map<std::string, std::string>& labels, bool merge) {
-  const auto* obj = v.if_object();
-  if (obj == nullptr) return make_error(Errc::invalid, "labels must be an object of strings");
-  if (!merge) labels.clear();
-  for (const auto& [key, value] : *obj) {
-    if (auto s = core::check_name("label key", key); !s) return s;
-    if (merge && value.is_null()) {
-      labels.erase(std::string(key));
-      continue;
-    }
-    if (!value.is_string() || value.get_string().size() > kMaxLabelValue) {
-      return make_error(Errc::invalid, "label '" + std::string(key) + "' must be a string of at most " +
-                                           std::to_string(kMaxLabelValue) + " bytes");
-    }
-    labels[std::string(key)] = std::string(value.get_string());
-  }
-  if (labels.size() > kMaxLabels) return make_error(Errc::invalid, "at most 64 labels");
-  return {};
-}
-
-Status parse_groups(const json::value& v, std::vector<std::string>& out) {
-  const auto* arr = v.if_array();
-  if (arr == nullptr) return make_error(Errc::invalid, "groups must be an array of group names");
-  out.clear();
-  for (const auto& g : *arr) {
-    if (!g.is_string()) return make_error(Errc::invalid, "groups must be an array of group names");
-    if (auto s = core::check_name("group name", g.get_string()); !s) return s;
-    out.emplace_back(g.get_string());
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  if (out.size() > kMaxGroups) return make_error(Errc::invalid, "at most 32 groups");
-  return {};
-}
-
-Status parse_schema_name(const json::value& v, std::string& out) {
-  if (v.is_null()) {
-    out.clear();
-    return {};
-  }
-  if (!v.is_string()) return make_error(Errc::invalid, "schema must be a schema name or null");
-  if (auto s = core::check_name("schema name", v.get_string()); !s) return s;
-  out = std::string(v.get_string());
-  return {};
-}
-
-std::string device_token() {
-  return "hdt_" + core::random_token(32);
-}
-
 HandlerResult create_device(Ctx& ctx) {
   auto body = json_object_body(ctx);
   if (!body) return std::move(body).error();
-  HENGE_TRY(check_fields(*body, {"id", "schema", "labels", "groups", "config"}));
-  core::Device d;
-  const auto* id = body->if_contains("id");
-  if (id == nullptr || !id->is_string()) return make_error(Errc::invalid, "id is required and must be a string");
-  HENGE_TRY(core::check_name("device id", id->get_string()));
-  d.id = std::string(id->get_string());
-  if (const auto* v = body->if_contains("schema")) HENGE_TRY(parse_schema_name(*v, d.schema));
-  if (const auto* v = body->if_contains("labels")) HENGE_TRY(apply_labels(*v, d.labels, false));
-  if (const auto* v = body->if_contains("groups")) HENGE_TRY(parse_groups(*v, d.groups));
-  if (const auto* v = body->if_contains("config")) {
-    if (!v->is_object()) return make_error(Errc::invalid, "config must be an object");
-    d.values = *v;
-  }
-  const std::string token = device_token();
-  d.token_hash = core::sha256_hex(token);
-  d.created_at = d.updated_at = ctx.now;
-
+  auto parsed = parse_new_device(*body, ctx.now);
+  if (!parsed) return std::move(parsed).error();
+  const auto& d = parsed->device;
   core::Device stored;
   auto status = ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
     if (tx.device(d.id)) return make_error(Errc::conflict, "device " + d.id + " already exists");
@@ -106,7 +38,7 @@ HandlerResult create_device(Ctx& ctx) {
   });
   HENGE_TRY(status);
   auto out = render_device(stored);
-  out["token"] = token;
+  out["token"] = parsed->token;
   auto resp = json_response(201, out);
   resp.headers.emplace_back("Location", "/v1/devices/" + stored.id);
   return resp;
@@ -185,7 +117,7 @@ HandlerResult patch_device(Ctx& ctx) {
     auto d = tx.device(ctx.params[0]);
     if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
     if (const auto* v = body.if_contains("schema")) HENGE_TRY(parse_schema_name(*v, d->schema));
-    if (const auto* v = body.if_contains("labels")) HENGE_TRY(apply_labels(*v, d->labels, true));
+    if (const auto* v = body.if_contains("labels")) HENGE_TRY(parse_labels(*v, d->labels, true));
     if (const auto* v = body.if_contains("groups")) HENGE_TRY(parse_groups(*v, d->groups));
     d->updated_at = ctx.now;
     auto changes = plan(ctx.svc, tx, {*d});
@@ -218,7 +150,7 @@ HandlerResult delete_device(Ctx& ctx) {
 
 HandlerResult rotate_token(Ctx& ctx) {
   HENGE_TRY(core::check_name("device id", ctx.params[0]));
-  const std::string token = device_token();
+  const std::string token = new_device_token();
   HENGE_TRY(ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
     auto d = tx.device(ctx.params[0]);
     if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);

@@ -8,6 +8,7 @@
 namespace henge::api {
 
 std::vector<Route> device_routes();
+std::vector<Route> device_batch_routes();
 std::vector<Route> config_routes();
 std::vector<Route> schema_routes();
 std::vector<Route> group_routes();

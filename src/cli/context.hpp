@@ -42,6 +42,7 @@ void on_run(CLI::App* app, Context& context, std::function<core::Status()> actio
 
 void add_login_command(CLI::App& app, Context& context);
 void add_device_commands(CLI::App& app, Context& context);
+void add_device_import_command(CLI::App& device, Context& context);  // henge device import
 void add_schema_commands(CLI::App& app, Context& context);
 void add_group_commands(CLI::App& app, Context& context);
 void add_config_commands(CLI::App& app, Context& context);

@@ -1,4 +1,4 @@
-// henge device add|list|get|rm|rotate-token
+// henge device add|list|get|rm|rotate-token (import: device_import.cpp)
 #include <boost/json.hpp>
 
 #include "cli/context.hpp"
@@ -135,6 +135,8 @@ void add_device_commands(CLI::App& app, Context& ctx) {
     if (!ctx.json()) *ctx.out << "device " << flags->id << " removed\n";
     return {};
   });
+
+  add_device_import_command(*device, ctx);
 
   auto* rotate = device->add_subcommand("rotate-token", "Give a device a new token; the old one stops working");
   rotate->add_option("id", flags->id, "Device id")->required();

@@ -45,6 +45,60 @@ test('login checks the server and token, saves them 0600, and later commands use
   assert.equal(typeof JSON.parse(r.stdout).devices, 'number');
 });
 
+test('device import registers a CSV file in batches and hands over every token', async () => {
+  const { h } = box;
+  const cli = cliFor(h);
+  const group = uniqueId('imp');
+  const p = uniqueId('imp');
+  const rows = Array.from({ length: 25 }, (_, i) => `${p}-${i},,${group};extra,"room=r${i};note=a, b"`);
+  const csv = join(tempDir(), 'devices.csv');
+  writeFileSync(csv, `id,schema,groups,labels\r\n${rows.join('\r\n')}\r\n`);
+  // Batches of 10: three requests, each atomic; the tokens go to a 0600 file.
+  const tokens = join(tempDir(), 'tokens.csv');
+  let r = await cli.ok(['device', 'import', csv, '--batch', '10', '--tokens-file', tokens]);
+  assert.equal(r.stdout, `25 devices registered; tokens written to ${tokens} (mode 0600)\n`);
+  assert.equal(statSync(tokens).mode & 0o777, 0o600);
+  const lines = readFileSync(tokens, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'id,token');
+  assert.equal(lines.length, 26);
+  const [id, token] = lines[13].split(',');
+  assert.equal(id, `${p}-12`);
+  assert.equal((await h.get('/v1/device/config', { token })).status, 200);
+  const d = (await h.get(`/v1/devices/${p}-12`)).json;
+  assert.deepEqual(d.groups, ['extra', group].sort());
+  assert.deepEqual(d.labels, { room: 'r12', note: 'a, b' });
+
+  // Without a file the tokens are CSV on stdout; from stdin too.
+  r = await cli.ok(['device', 'import', '-'], { input: `id\n${p}-x\n` });
+  assert.match(r.stdout, new RegExp(`^id,token\\n${p}-x,hdt_\\S+\\n$`));
+
+  // A failing batch names the file's line; the batches before it keep their tokens.
+  const bad = join(tempDir(), 'bad.csv');
+  writeFileSync(bad, `id\n${p}-y\n${p}-z\n${p}-0\n`);
+  r = await cli(['device', 'import', bad, '--batch', '2']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^henge: 409 Conflict/);
+  assert.match(r.stderr, /line 4/);
+  assert.match(r.stderr, /the 2 before them were/);
+  assert.match(r.stdout, new RegExp(`${p}-y,hdt_.*\\n${p}-z,hdt_`));
+  assert.equal((await h.get(`/v1/devices/${p}-z`)).status, 200);
+
+  for (const [content, message] of [
+    ['', /the file is empty/],
+    ['name\nx\n', /unknown column 'name'/],
+    ['schema\nx\n', /no 'id' column/],
+    ['id,groups\nx\n', /line 2: 1 fields, the header has 2/],
+    ['id,labels\nx,novalue\n', /line 2: labels are key=value/],
+    ['id\n"x\n', /line 2: a quote is never closed/],
+  ]) {
+    const f = join(tempDir(), 'bad.csv');
+    writeFileSync(f, content);
+    await failing(cli, ['device', 'import', f], 1, message);
+  }
+  await failing(cli, ['device', 'import', join(tempDir(), 'missing.csv')], 1, /missing\.csv/);
+  await failing(cli, ['device', 'import', csv, '--batch', '0'], 2, /batch/);
+});
+
 test('device add, list, get, rotate-token and rm, with their errors', async () => {
   const { h } = box;
   const cli = cliFor(h);

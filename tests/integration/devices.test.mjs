@@ -167,3 +167,70 @@ test('POST /v1/devices/{id}/token rotates the token', async () => {
   assert.equal((await h.get('/v1/devices', { token: created.json.token })).status, 401);
   assert.equal((await h.post('/v1/devices/nobody-here/token')).status, 404);
 });
+
+test('POST /v1/devices:batch registers many devices atomically, each token once', async () => {
+  const { h } = box;
+  const group = uniqueId('bulk');
+  assert.equal((await h.put(`/v1/groups/${group}`, { priority: 1, config: { interval: 7 } })).status, 201);
+  const ids = Array.from({ length: 2500 }, (_, i) => uniqueId(`b${i}`));
+  const r = await h.post('/v1/devices:batch', {
+    devices: ids.map((id, i) => ({ id, groups: [group], labels: { n: String(i) } })),
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  assert.deepEqual(r.json.devices.map((d) => d.id), ids);
+  assert.equal(new Set(r.json.devices.map((d) => d.token)).size, ids.length);
+  assert.ok(r.json.revision > 0);
+  // Each token is its device's: the device reads its own config with it.
+  for (const i of [0, 1249, 2499]) {
+    const c = await h.get('/v1/device/config', { token: r.json.devices[i].token });
+    assert.equal(c.status, 200);
+    assert.equal(c.json.config.interval, 7);
+    assert.equal(c.json.revision, r.json.revision);
+  }
+  assert.equal((await h.get(`/v1/devices/${ids[42]}`)).json.labels.n, '42');
+  const audit = await h.get(`/v1/audit?target=device/${ids[7]}`);
+  assert.equal(audit.json.items[0].action, 'device.create');
+});
+
+test('POST /v1/devices:batch registers nothing when any device is bad, taken or listed twice', async () => {
+  const { h } = box;
+  const taken = uniqueId('taken');
+  assert.equal((await h.post('/v1/devices', { id: taken })).status, 201);
+  const fresh = uniqueId('fresh');
+  const cases = [
+    [[{ id: fresh }, { id: taken }], 409, `/devices/1/id`],
+    [[{ id: fresh }, { id: 'Bad Id' }], 400, '/devices/1'],
+    [[{ id: fresh }, { id: fresh }], 400, '/devices/1/id'],
+    [[{ id: fresh }, { id: uniqueId('x'), colour: 'red' }], 400, '/devices/1'],
+    [[{ id: fresh }, 'pi'], 400, '/devices/1'],
+  ];
+  for (const [devices, status, path] of cases) {
+    const r = await h.post('/v1/devices:batch', { devices });
+    assert.equal(r.status, status, JSON.stringify(devices));
+    assert.equal(r.json.errors[0].path, path, JSON.stringify(r.json));
+  }
+  assert.equal((await h.get(`/v1/devices/${fresh}`)).status, 404, 'nothing was registered');
+  for (const body of [{}, { devices: [] }, { devices: {} }, { devices: [{ id: fresh }], extra: 1 }]) {
+    assert.equal((await h.post('/v1/devices:batch', body)).status, 400, JSON.stringify(body));
+  }
+  const tooMany = Array.from({ length: 10001 }, (_, i) => ({ id: `m${i}` }));
+  const r = await h.post('/v1/devices:batch', { devices: tooMany });
+  assert.equal(r.status, 400);
+  assert.match(r.json.detail, /at most 10,000/);
+});
+
+test('POST /v1/devices:batch of 10,000 devices fits the default body limit and validates each', async () => {
+  const { h } = box;
+  const schema = uniqueId('bulk-schema');
+  await h.put(`/v1/schemas/${schema}`, { type: 'object', properties: { n: { type: 'integer' } } });
+  const prefix = uniqueId('k');
+  const devices = Array.from({ length: 10000 }, (_, i) => ({ id: `${prefix}-${i}`, schema }));
+  devices[9999].config = { n: 'not a number' };
+  let r = await h.post('/v1/devices:batch', { devices });
+  assert.equal(r.status, 422);
+  assert.deepEqual(r.json.errors.map((e) => [e.device, e.path]), [[`${prefix}-9999`, '/n']]);
+  devices[9999].config = { n: 3 };
+  r = await h.post('/v1/devices:batch', { devices });
+  assert.equal(r.status, 201);
+  assert.equal(r.json.devices.length, 10000);
+});
