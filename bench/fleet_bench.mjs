@@ -1,0 +1,112 @@
+// Fleet-scale benchmarks (issue: as many devices per process as the machine allows).
+// Streams are held by henge-loadgen processes (bench/loadgen), each from its own
+// loopback source address; writes go through the admin API; every delay is measured
+// from the moment the write was sent to the moment a stream read its event, on
+// CLOCK_MONOTONIC, which the driver and the load generators share.
+//
+//   node bench/fleet_bench.mjs one [--streams 19000] [--writes 1000] [--fanouts 5] [--idle 30]
+//     1. one henged, N idle streams: connect rate, RSS per stream, CPU while idle
+//     2. single-device write → event, p50/p99/max over --writes writes
+//     3. one write to a group of all N → the last device has its event (median, max)
+//
+// Common options: --henged PATH --loadgen PATH --per-process N (streams per loadgen)
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Fleet, monotonicNs } from './loadgen/driver.mjs';
+import { cpuSeconds, join, machine, median, registerFleet, rssKiB, shares, startHenged } from './fleet_lib.mjs';
+import { agent, request } from './lib.mjs';
+
+const [scenario, ...rest] = process.argv.slice(2);
+const args = Object.fromEntries(
+  rest.reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const HENGED = args.henged ?? 'build/release/src/henged/henged';
+const LOADGEN = args.loadgen ?? 'build/release/bench/loadgen/henge-loadgen';
+const PER_PROCESS = Number(args['per-process'] ?? 9500);
+const fmt = (us) => `${(us / 1000).toFixed(2)} ms`;
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function one() {
+  const N = Number(args.streams ?? 19000);
+  const WRITES = Number(args.writes ?? 1000);
+  const FANOUTS = Number(args.fanouts ?? 5);
+  const IDLE = Number(args.idle ?? 30);
+  const dir = mkdtempSync(join(tmpdir(), 'henge-fleet-'));
+  const henged = await startHenged(HENGED, { dir });
+  const pid = henged.proc.pid;
+  try {
+    console.log(`scenario one: henged pid ${pid}, ${N} streams from ${Math.ceil(N / PER_PROCESS)} load generators`);
+    await request(henged.port, 'PUT', '/v1/groups/fleet', { priority: 0 });
+    const t = performance.now();
+    const tokens = await registerFleet(henged.port, { prefix: 'fleet', count: N, groups: ['fleet'], file: join(dir, 'tokens.csv') });
+    console.log(`registered ${N} devices in ${((performance.now() - t) / 1000).toFixed(1)} s (POST /v1/devices:batch)`);
+    await sleep(1000);  // let the registration's garbage settle before the baseline
+    const rssBase = rssKiB(pid);
+
+    // 1. Connect, then sit idle.
+    const split = shares(N, PER_PROCESS);
+    const fleet = new Fleet(LOADGEN, { servers: [henged.address], tokens, shares: split });
+    const started = performance.now();
+    const opened = await fleet.waitAllOpen(300000);
+    const connectS = (performance.now() - started) / 1000;
+    if (!opened.ok) throw new Error(`not all streams opened: ${JSON.stringify(await fleet.status())}`);
+    const rssOpen = rssKiB(pid);
+    const cpu0 = cpuSeconds(pid);
+    await sleep(IDLE * 1000);  // the measurement window, keepalives included
+    const idleCpu = (cpuSeconds(pid) - cpu0) / IDLE;
+    const rssIdle = rssKiB(pid);
+    const st = await fleet.status();
+    console.log(`1. ${N} streams open in ${connectS.toFixed(2)} s: ${Math.round(N / connectS)} connects/s ` +
+      `(${st.failures} failed tries, retried)`);
+    console.log(`   henged RSS ${(rssBase / 1024).toFixed(1)} MiB before, ${(rssOpen / 1024).toFixed(1)} MiB open, ` +
+      `${(rssIdle / 1024).toFixed(1)} MiB after ${IDLE} s idle: ${Math.round(((rssIdle - rssBase) * 1024) / N)} B per stream`);
+    console.log(`   henged CPU while idle: ${(idleCpu * 100).toFixed(2)}% of one core (keepalive every 15 s per stream)`);
+
+    // 2. One device's write → its event, one at a time.
+    const probe = fleet.procs[0];
+    const lat = [];
+    for (let i = 1; i <= WRITES; i++) {
+      await probe.cmd('arm');
+      const t0 = monotonicNs();
+      const w = await request(henged.port, 'PUT', '/v1/devices/fleet-0/config/n', i);
+      if (w.status !== 200) throw new Error(`write: ${w.status}`);
+      const got = await probe.cmd(`collect ${t0} 1 5000`);
+      if (got.received !== 1) throw new Error(`write ${i}: no event within 5 s`);
+      lat.push(got.max_us);
+    }
+    lat.sort((a, b) => a - b);
+    console.log(`2. single-device write → event, ${WRITES} writes with ${N} streams open: ` +
+      `p50 ${fmt(pct(lat, 50))}, p99 ${fmt(pct(lat, 99))}, max ${fmt(lat.at(-1))}`);
+
+    // 3. One group write → every stream.
+    const lasts = [];
+    for (let k = 1; k <= FANOUTS; k++) {
+      await fleet.arm();
+      const t0 = monotonicNs();
+      const w = await request(henged.port, 'PUT', '/v1/groups/fleet', { priority: 0, config: { fanout: k } });
+      if (w.status !== 200 && w.status !== 201) throw new Error(`group write: ${w.status}`);
+      const got = await fleet.collect(t0, split.map((s) => s.count), 60000);
+      if (got.received !== N) throw new Error(`fan-out ${k}: ${got.received} of ${N} within 60 s`);
+      lasts.push(got.max_us);
+      console.log(`   fan-out ${k}: first ${fmt(got.min_us)}, last ${fmt(got.max_us)}`);
+    }
+    console.log(`3. group write to ${N} devices → the last has it: median ${fmt(median(lasts))}, max ${fmt(Math.max(...lasts))}`);
+    await fleet.quit();
+  } finally {
+    henged.proc.kill('SIGTERM');
+    await henged.exited;
+    agent.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(machine());
+const scenarios = { one };
+if (!scenarios[scenario]) {
+  console.error(`usage: node bench/fleet_bench.mjs ${Object.keys(scenarios).join('|')} [options]`);
+  process.exit(2);
+}
+await scenarios[scenario]();
