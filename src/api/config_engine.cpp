@@ -15,48 +15,95 @@ namespace {
 
 constexpr std::size_t kMaxListedErrors = 100;
 
-std::optional<core::Group> group_for(store::ReadTx& tx, const std::string& name, const PendingChanges& pending) {
-  if (auto it = pending.groups.find(name); it != pending.groups.end()) return it->second;
-  return tx.group(name);
-}
-
 }  // namespace
+
+// What the devices of one write share is read and worked out once: a group write moves
+// thousands of devices with the same groups and schema, and most often the same config.
+class EffectiveConfigs {
+ public:
+  EffectiveConfigs(Services& svc, store::ReadTx& tx, const PendingChanges& pending)
+      : svc_(svc), tx_(tx), pending_(pending) {}
+
+  core::Result<EffectiveView> of(const core::Device& device, bool with_sources) {
+    EffectiveView view;
+    static const json::value kNoDefaults;
+    const json::value* defaults = &kNoDefaults;
+    if (!device.schema.empty()) {
+      auto schema = schema_of(device.schema);
+      if (!schema) return std::move(schema).error();
+      view.schema_name = schema->schema_name;
+      view.schema_version = schema->schema_version;
+      view.compiled = schema->compiled;
+      if (view.compiled) defaults = &view.compiled->defaults();
+    }
+    std::vector<const core::Group*> groups;
+    for (const auto& name : device.groups) {
+      if (const auto* g = group(name)) groups.push_back(g);
+    }
+    std::sort(groups.begin(), groups.end(), [](const core::Group* a, const core::Group* b) {
+      return a->priority != b->priority ? a->priority < b->priority : a->name < b->name;
+    });
+    std::vector<core::Layer> layers;
+    layers.reserve(groups.size() + 2);
+    layers.push_back({"default", defaults});
+    for (const auto* g : groups) layers.push_back({"group:" + g->name, &g->values});
+    layers.push_back({"device", &device.values});
+    view.effective = core::compose(layers, with_sources);
+    return view;
+  }
+
+  /// The schema's verdict on a config, by its digest: the same config is judged once.
+  const std::vector<core::FieldError>& validate(const core::CompiledSchema& schema, const std::string& sha256,
+                                                const json::value& config) {
+    const auto key = std::make_pair(&schema, sha256);
+    auto it = verdicts_.find(key);
+    if (it == verdicts_.end()) it = verdicts_.emplace(key, schema.validate(config)).first;
+    return it->second;
+  }
+
+ private:
+  struct SchemaView {
+    std::string schema_name;
+    std::int64_t schema_version = 0;
+    std::shared_ptr<const core::CompiledSchema> compiled;
+  };
+
+  core::Result<SchemaView> schema_of(const std::string& name) {
+    if (auto it = schemas_.find(name); it != schemas_.end()) return it->second;
+    SchemaView view;
+    if (pending_.schema && pending_.schema->name == name) {
+      view = {name, pending_.schema->version, pending_.schema_compiled};
+    } else if (auto s = tx_.schema(name, 0)) {
+      auto compiled = svc_.schemas.get(s->name, s->version, s->document);
+      if (!compiled) {
+        return make_error(Errc::internal,
+                          "stored schema " + s->name + " does not compile: " + compiled.error().message);
+      }
+      view = {s->name, s->version, *compiled};
+    }
+    return schemas_.emplace(name, std::move(view)).first->second;
+  }
+
+  const core::Group* group(const std::string& name) {
+    auto it = groups_.find(name);
+    if (it == groups_.end()) {
+      auto pending = pending_.groups.find(name);
+      it = groups_.emplace(name, pending != pending_.groups.end() ? pending->second : tx_.group(name)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+  Services& svc_;
+  store::ReadTx& tx_;
+  const PendingChanges& pending_;
+  std::map<std::string, SchemaView> schemas_;
+  std::map<std::string, std::optional<core::Group>> groups_;
+  std::map<std::pair<const core::CompiledSchema*, std::string>, std::vector<core::FieldError>> verdicts_;
+};
 
 core::Result<EffectiveView> effective_config(Services& svc, store::ReadTx& tx, const core::Device& device,
                                              const PendingChanges& pending) {
-  EffectiveView view;
-  json::value defaults;
-  if (!device.schema.empty()) {
-    if (pending.schema && pending.schema->name == device.schema) {
-      view.schema_name = device.schema;
-      view.schema_version = pending.schema->version;
-      view.compiled = pending.schema_compiled;
-    } else if (auto s = tx.schema(device.schema, 0)) {
-      auto compiled = svc.schemas.get(s->name, s->version, s->document);
-      if (!compiled)
-        return make_error(Errc::internal,
-                          "stored schema " + s->name + " does not compile: " + compiled.error().message);
-      view.schema_name = s->name;
-      view.schema_version = s->version;
-      view.compiled = *compiled;
-    }
-    if (view.compiled) defaults = view.compiled->defaults();
-  }
-
-  std::vector<core::Group> groups;
-  for (const auto& name : device.groups) {
-    if (auto g = group_for(tx, name, pending)) groups.push_back(std::move(*g));
-  }
-  std::sort(groups.begin(), groups.end(), [](const core::Group& a, const core::Group& b) {
-    return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
-  });
-
-  std::vector<core::Layer> layers;
-  layers.push_back({"default", &defaults});
-  for (const auto& g : groups) layers.push_back({"group:" + g.name, &g.values});
-  layers.push_back({"device", &device.values});
-  view.effective = core::compose(layers);
-  return view;
+  return EffectiveConfigs(svc, tx, pending).of(device, true);
 }
 
 core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, std::vector<core::Device> devices,
@@ -65,8 +112,9 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
   out.reserve(devices.size());
   std::vector<core::FieldError> invalid;
   std::size_t invalid_devices = 0;
+  EffectiveConfigs configs(svc, tx, pending);
   for (auto& device : devices) {
-    auto view = effective_config(svc, tx, device, pending);
+    auto view = configs.of(device, false);
     if (!view) return std::move(view).error();
     std::string text = json::serialize(view->effective.config);
     if (text.size() > svc.options.config_limit) {
@@ -75,10 +123,11 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
                             " bytes, over the limit of " + std::to_string(svc.options.config_limit),
                         {{device.id, "", "effective config too large"}});
     }
+    std::string sha = core::sha256_hex(text);
     if (view->compiled) {
-      auto errors = view->compiled->validate(view->effective.config);
+      const auto& errors = configs.validate(*view->compiled, sha, view->effective.config);
       if (!errors.empty()) ++invalid_devices;
-      for (auto& e : errors) {
+      for (auto e : errors) {
         if (invalid.size() >= kMaxListedErrors) break;
         e.device = device.id;
         invalid.push_back(std::move(e));
@@ -88,7 +137,6 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
     change.before = device.desired;
     // A stored device always has a digest; only one being created has none.
     change.is_new = device.desired.sha256.empty();
-    std::string sha = core::sha256_hex(text);
     change.config_changed = change.is_new || sha != device.desired.sha256;
     if (change.config_changed) {
       device.desired.config = std::move(view->effective.config);
@@ -112,6 +160,8 @@ core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, co
                       bool write_unchanged) {
   const bool any = std::any_of(changes.begin(), changes.end(), [](const auto& c) { return c.config_changed; });
   const core::Revision rev = any ? tx.take_revision() : 0;
+  // A group write moves many devices from the same config to the same config.
+  std::map<std::pair<std::string, std::string>, json::value> diffs;
   for (auto& c : changes) {
     if (c.config_changed) {
       c.device.desired.revision = rev;
@@ -133,7 +183,9 @@ core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, co
       h.at = ctx.now;
       h.actor = ctx.actor.name;
       h.action = action;
-      h.change = core::merge_diff(c.before.config, c.device.desired.config);
+      auto [diff, fresh] = diffs.try_emplace({c.before.sha256, c.device.desired.sha256});
+      if (fresh) diff->second = core::merge_diff(c.before.config, c.device.desired.config);
+      h.change = diff->second;
       h.config = c.device.desired.config;
       h.sha256 = c.device.desired.sha256;
       tx.append_history(h);
@@ -153,15 +205,6 @@ json::value dry_run_body(const std::vector<DeviceChange>& changes) {
     items.push_back(std::move(item));
   }
   return json::object{{"dry_run", true}, {"devices", std::move(items)}};
-}
-
-std::vector<core::Device> load_devices(store::ReadTx& tx, const std::vector<std::string>& ids) {
-  std::vector<core::Device> out;
-  out.reserve(ids.size());
-  for (const auto& id : ids) {
-    if (auto d = tx.device(id)) out.push_back(std::move(*d));
-  }
-  return out;
 }
 
 }  // namespace henge::api

@@ -64,7 +64,4 @@ core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, co
 /// The answer to a dry run: each affected device's before and after.
 boost::json::value dry_run_body(const std::vector<DeviceChange>& changes);
 
-/// Loads devices by id (skipping ids that vanished).
-std::vector<core::Device> load_devices(store::ReadTx& tx, const std::vector<std::string>& ids);
-
 }  // namespace henge::api

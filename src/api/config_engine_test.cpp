@@ -137,7 +137,7 @@ TEST_F(ConfigEngine, ValidationFailureNamesEveryBrokenDevice) {
   std::optional<core::Error> error;
   ASSERT_TRUE(store_
                   ->read([&](store::ReadTx& tx) -> Status {
-                    auto r = plan(svc_, tx, load_devices(tx, tx.device_ids_in_group("g")), pending);
+                    auto r = plan(svc_, tx, tx.devices_in_group("g"), pending);
                     if (!r.ok()) error = r.error();
                     return {};
                   })

@@ -23,7 +23,7 @@ Status change_group(Ctx& ctx, store::WriteTx& tx, const std::string& name, std::
                     const std::string& action, const json::value& change, bool dry, json::value& dry_body) {
   PendingChanges pending;
   pending.groups[name] = next;
-  auto changes = plan(ctx.svc, tx, load_devices(tx, tx.device_ids_in_group(name)), pending);
+  auto changes = plan(ctx.svc, tx, tx.devices_in_group(name), pending);
   if (!changes) return std::move(changes).error();
   if (dry) {
     dry_body = dry_run_body(*changes);

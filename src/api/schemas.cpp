@@ -43,7 +43,7 @@ HandlerResult put_schema(Ctx& ctx) {
     PendingChanges pending;
     pending.schema = core::SchemaVersion{name, latest ? latest->version + 1 : 1, *doc, 0, ctx.now};
     pending.schema_compiled = *compiled;
-    auto changes = plan(ctx.svc, tx, load_devices(tx, tx.device_ids_with_schema(name)), pending);
+    auto changes = plan(ctx.svc, tx, tx.devices_with_schema(name), pending);
     if (!changes) return std::move(changes).error();
     if (dry) {
       dry_body = dry_run_body(*changes);

@@ -50,13 +50,13 @@ void attribute(const json::value* target, const json::object& patch, const std::
 
 }  // namespace
 
-Effective compose(const std::vector<Layer>& layers) {
+Effective compose(const std::vector<Layer>& layers, bool with_sources) {
   Effective out{json::object{}, {}};
   for (const auto& layer : layers) {
     if (layer.values == nullptr) continue;
     const auto* patch = layer.values->if_object();
     if (patch == nullptr) continue;
-    attribute(&out.config, *patch, "", layer.name, out.sources);
+    if (with_sources) attribute(&out.config, *patch, "", layer.name, out.sources);
     out.config = apply_merge_patch(std::move(out.config), *layer.values);
   }
   return out;

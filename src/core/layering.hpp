@@ -22,7 +22,8 @@ struct Effective {
 
 /// Merges `layers` in order into an empty object. A leaf is a scalar, an array, or an
 /// empty object; a layer that replaces a subtree takes over the sources below it.
-Effective compose(const std::vector<Layer>& layers);
+/// Without `with_sources`, `sources` stays empty (writes need only the config).
+Effective compose(const std::vector<Layer>& layers, bool with_sources = true);
 
 /// The defaults a JSON Schema declares: `default` of the schema and, recursively,
 /// of its `properties`. An object's own `default` is merged over its properties'.

@@ -104,6 +104,10 @@ void Hub::dispatch_loop() {
 }
 
 void Hub::dispatch(const store::ChangeEvent& event, std::chrono::steady_clock::time_point published) {
+  // A frame depends only on the desired config (revision, schema, digest), and a group
+  // write gives thousands of devices the same one: each distinct frame is built once and
+  // shared by every queue it goes to.
+  std::unordered_map<std::string, server::Frame> frames;
   for (const auto& change : event.changes) {
     std::shared_ptr<server::EventQueue> queue;
     {
@@ -111,8 +115,12 @@ void Hub::dispatch(const store::ChangeEvent& event, std::chrono::steady_clock::t
       std::lock_guard lock(s.mu);
       if (auto it = s.streams.find(change.device); it != s.streams.end()) queue = it->second;
     }
-    // Serialized once per device revision, and only for a device that listens.
-    if (queue) queue->push_config(change.desired.revision, shared_frame(config_frame(change.desired)), published);
+    // Serialized only for a device that listens.
+    if (!queue) continue;
+    const auto& d = change.desired;
+    auto [frame, fresh] = frames.try_emplace(d.sha256 + '\n' + d.schema);
+    if (fresh || d.sha256.empty()) frame->second = shared_frame(config_frame(d));
+    queue->push_config(d.revision, frame->second, published);
   }
 }
 

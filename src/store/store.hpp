@@ -71,10 +71,10 @@ class ReadTx {
   virtual std::optional<core::Device> device_by_token_hash(std::string_view token_hash) = 0;
   /// Devices matching `q`, ordered by id, at most q.limit.
   virtual std::vector<core::Device> devices(const DeviceQuery& q) = 0;
-  /// Ids of every device in group `name`, ordered.
-  virtual std::vector<std::string> device_ids_in_group(std::string_view name) = 0;
-  /// Ids of every device following schema `name`, ordered.
-  virtual std::vector<std::string> device_ids_with_schema(std::string_view name) = 0;
+  /// Every device in group `name`, ordered by id: what a group write moves, read at once.
+  virtual std::vector<core::Device> devices_in_group(std::string_view name) = 0;
+  /// Every device following schema `name`, ordered by id.
+  virtual std::vector<core::Device> devices_with_schema(std::string_view name) = 0;
 
   /// Version `version` of schema `name`; version 0 means the latest.
   virtual std::optional<core::SchemaVersion> schema(std::string_view name, std::int64_t version) = 0;
@@ -116,8 +116,8 @@ class WriteTx : public ReadTx {
   /// commit's ChangeEvent.
   virtual void update_device(const core::Device& d) = 0;
   /// Replaces only the desired config of an existing device (what a group or schema
-  /// write changes for each member), naming it in this commit's ChangeEvent when its
-  /// revision moved.
+  /// write changes for each member) and names it in this commit's ChangeEvent, when its
+  /// revision moved; an equal revision is the same desired config and changes nothing.
   virtual void update_desired(std::string_view id, const core::Desired& desired) = 0;
   /// Replaces the state of an existing device, all but `connected`: which node holds
   /// a device's stream is written only through set_connection().

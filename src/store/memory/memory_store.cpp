@@ -59,17 +59,17 @@ class MemoryTx final : public WriteTx {
     }
     return out;
   }
-  std::vector<std::string> device_ids_in_group(std::string_view name) override {
-    std::vector<std::string> out;
+  std::vector<Device> devices_in_group(std::string_view name) override {
+    std::vector<Device> out;
     for (const auto& [id, d] : s_.devices) {
-      if (std::binary_search(d.groups.begin(), d.groups.end(), name)) out.push_back(id);
+      if (std::binary_search(d.groups.begin(), d.groups.end(), name)) out.push_back(d);
     }
     return out;
   }
-  std::vector<std::string> device_ids_with_schema(std::string_view name) override {
-    std::vector<std::string> out;
+  std::vector<Device> devices_with_schema(std::string_view name) override {
+    std::vector<Device> out;
     for (const auto& [id, d] : s_.devices) {
-      if (d.schema == name) out.push_back(id);
+      if (d.schema == name) out.push_back(d);
     }
     return out;
   }

@@ -30,13 +30,6 @@ std::vector<std::string> split_names(const std::string& joined) {
   return out;
 }
 
-std::vector<std::string> column_strings(const pg::Rows& rows) {
-  std::vector<std::string> out;
-  out.reserve(static_cast<std::size_t>(rows.size()));
-  for (int i = 0; i < rows.size(); ++i) out.push_back(rows.text(i, 0));
-  return out;
-}
-
 Revision rev(const pg::Rows& rows, int row, int col) {
   return static_cast<Revision>(rows.i64(row, col));
 }
@@ -151,12 +144,14 @@ std::vector<Device> PgTx::devices(const DeviceQuery& q) {
              connected));
 }
 
-std::vector<std::string> PgTx::device_ids_in_group(std::string_view name) {
-  return column_strings(c_.run("SELECT device_id FROM device_groups WHERE group_name = $1 ORDER BY device_id", name));
+std::vector<Device> PgTx::devices_in_group(std::string_view name) {
+  return read_devices(c_.run(HENGE_PG_DEVICE_SELECT
+                             "WHERE d.id IN (SELECT device_id FROM device_groups WHERE group_name = $1) ORDER BY d.id",
+                             name));
 }
 
-std::vector<std::string> PgTx::device_ids_with_schema(std::string_view name) {
-  return column_strings(c_.run("SELECT id FROM devices WHERE schema_name = $1 ORDER BY id", name));
+std::vector<Device> PgTx::devices_with_schema(std::string_view name) {
+  return read_devices(c_.run(HENGE_PG_DEVICE_SELECT "WHERE d.schema_name = $1 ORDER BY d.id", name));
 }
 
 std::optional<SchemaVersion> PgTx::schema(std::string_view name, std::int64_t version) {
@@ -296,7 +291,7 @@ void PgTx::insert_device(const Device& d) {
       "INSERT INTO devices (id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, "
       "desired_sha256, created_at, updated_at, desired_schema) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
       d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values), d.desired.revision,
-      json::serialize(d.desired.config), d.desired.sha256, d.created_at, d.updated_at, d.desired.schema);
+      texts_.of(d.desired.sha256, d.desired.config), d.desired.sha256, d.created_at, d.updated_at, d.desired.schema);
   write_groups(d);
   if (d.desired.revision != 0) changed.push_back({d.id, d.desired});
 }
@@ -309,21 +304,20 @@ void PgTx::update_device(const Device& d) {
       "desired_revision = $6, desired_config = $7, desired_sha256 = $8, created_at = $9, updated_at = $10, "
       "desired_schema = $11 WHERE id = $1",
       d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values), d.desired.revision,
-      json::serialize(d.desired.config), d.desired.sha256, d.created_at, d.updated_at, d.desired.schema);
+      texts_.of(d.desired.sha256, d.desired.config), d.desired.sha256, d.created_at, d.updated_at, d.desired.schema);
   c_.run("DELETE FROM device_groups WHERE device_id = $1", d.id);
   write_groups(d);
   if (exists && d.desired.revision != before && d.desired.revision != 0) changed.push_back({d.id, d.desired});
 }
 
 void PgTx::update_desired(std::string_view id, const Desired& desired) {
-  bool exists = false;
-  const Revision before = desired_revision_of(id, exists);
-  if (!exists) return;
-  c_.run(
+  // One round trip: a row comes back only when the revision moved (an equal revision
+  // is the same desired config, so there is nothing to write either).
+  const auto moved = c_.run(
       "UPDATE devices SET desired_revision = $2, desired_config = $3, desired_sha256 = $4, desired_schema = $5 "
-      "WHERE id = $1",
-      id, desired.revision, json::serialize(desired.config), desired.sha256, desired.schema);
-  if (desired.revision != before && desired.revision != 0) changed.push_back({std::string(id), desired});
+      "WHERE id = $1 AND desired_revision <> $2 RETURNING 1",
+      id, desired.revision, texts_.of(desired.sha256, desired.config), desired.sha256, desired.schema);
+  if (!moved.empty() && desired.revision != 0) changed.push_back({std::string(id), desired});
 }
 
 void PgTx::update_device_state(std::string_view id, const DeviceState& s) {
@@ -376,7 +370,8 @@ void PgTx::append_history(const HistoryEntry& h) {
       "INSERT INTO history (device_id, revision, at, actor, action, change, config, sha256) "
       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (device_id, revision) DO UPDATE SET at = $3, actor = $4, "
       "action = $5, change = $6, config = $7, sha256 = $8",
-      h.device, h.revision, h.at, h.actor, h.action, json::serialize(h.change), json::serialize(h.config), h.sha256);
+      h.device, h.revision, h.at, h.actor, h.action, json::serialize(h.change), texts_.of(h.sha256, h.config),
+      h.sha256);
 }
 
 void PgTx::append_audit(const AuditEntry& a) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "store/config_texts.hpp"
 #include "store/postgres/pg.hpp"
 #include "store/store.hpp"
 
@@ -24,8 +25,8 @@ class PgTx final : public WriteTx {
   std::optional<core::Device> device(std::string_view id) override;
   std::optional<core::Device> device_by_token_hash(std::string_view token_hash) override;
   std::vector<core::Device> devices(const DeviceQuery& q) override;
-  std::vector<std::string> device_ids_in_group(std::string_view name) override;
-  std::vector<std::string> device_ids_with_schema(std::string_view name) override;
+  std::vector<core::Device> devices_in_group(std::string_view name) override;
+  std::vector<core::Device> devices_with_schema(std::string_view name) override;
   std::optional<core::SchemaVersion> schema(std::string_view name, std::int64_t version) override;
   std::vector<core::SchemaVersion> schemas() override;
   std::vector<core::SchemaVersion> schema_versions(std::string_view name) override;
@@ -68,6 +69,7 @@ class PgTx final : public WriteTx {
   pg::Conn& c_;
   const std::string& replica_;
   Revision taken_ = 0;
+  ConfigTexts texts_;
 };
 
 /// Parses JSON read back from the database; throws pg::PgError when it does not parse.

@@ -8,6 +8,7 @@
 #include "store/labels_json.hpp"
 
 #include "store/change_event.hpp"
+#include "store/config_texts.hpp"
 #include "store/labels_json.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -43,6 +44,10 @@ std::map<std::string, std::string> labels_from(const std::string& text) {
   "created_at, updated_at, desired_schema"
 #define HENGE_STATE_COLUMNS \
   "connected, last_seen, applied_revision, applied_at, rejected_revision, state_error, reported"
+// A device's groups as one column, so that reading many devices is one statement.
+#define HENGE_GROUPS_COLUMN "(SELECT group_concat(group_name, ',') FROM device_groups g WHERE g.device_id = d.id)"
+#define HENGE_DEVICE_SELECT \
+  "SELECT " HENGE_DEVICE_COLUMNS ", " HENGE_STATE_COLUMNS ", " HENGE_GROUPS_COLUMN " FROM devices d "
 // core::sync_status() in SQL, for the status filter.
 #define HENGE_SYNC_STATUS                                                                   \
   "CASE WHEN applied_revision != 0 AND applied_revision = desired_revision THEN 'in_sync' " \
@@ -59,14 +64,14 @@ class SqliteTx final : public WriteTx {
   }
 
   std::optional<Device> device(std::string_view id) override {
-    auto st = db_.prepare("SELECT " HENGE_DEVICE_COLUMNS ", " HENGE_STATE_COLUMNS " FROM devices WHERE id = ?");
+    auto st = db_.prepare(HENGE_DEVICE_SELECT "WHERE id = ?");
     st.bind_all(id);
     if (!st.step()) return std::nullopt;
     return read_device(st);
   }
 
   std::optional<Device> device_by_token_hash(std::string_view hash) override {
-    auto st = db_.prepare("SELECT " HENGE_DEVICE_COLUMNS ", " HENGE_STATE_COLUMNS " FROM devices WHERE token_hash = ?");
+    auto st = db_.prepare(HENGE_DEVICE_SELECT "WHERE token_hash = ?");
     st.bind_all(hash);
     if (!st.step()) return std::nullopt;
     return read_device(st);
@@ -74,8 +79,7 @@ class SqliteTx final : public WriteTx {
 
   std::vector<Device> devices(const DeviceQuery& q) override {
     auto st = db_.prepare(
-        "SELECT " HENGE_DEVICE_COLUMNS ", " HENGE_STATE_COLUMNS
-        " FROM devices d "
+        HENGE_DEVICE_SELECT
         "WHERE id > ?1 AND (?2 = '' OR schema_name = ?2) "
         "AND (?3 = '' OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = ?3)) "
         "AND (?4 = '' OR EXISTS (SELECT 1 FROM json_each(d.labels) l WHERE l.key = ?4 AND (?5 = '' OR l.value = ?5))) "
@@ -90,16 +94,21 @@ class SqliteTx final : public WriteTx {
     return out;
   }
 
-  std::vector<std::string> device_ids_in_group(std::string_view name) override {
-    auto st = db_.prepare("SELECT device_id FROM device_groups WHERE group_name = ? ORDER BY device_id");
+  std::vector<Device> devices_in_group(std::string_view name) override {
+    auto st = db_.prepare(HENGE_DEVICE_SELECT
+                          "WHERE id IN (SELECT device_id FROM device_groups WHERE group_name = ?) ORDER BY id");
     st.bind_all(name);
-    return column_strings(st);
+    std::vector<Device> out;
+    while (st.step()) out.push_back(read_device(st));
+    return out;
   }
 
-  std::vector<std::string> device_ids_with_schema(std::string_view name) override {
-    auto st = db_.prepare("SELECT id FROM devices WHERE schema_name = ? ORDER BY id");
+  std::vector<Device> devices_with_schema(std::string_view name) override {
+    auto st = db_.prepare(HENGE_DEVICE_SELECT "WHERE schema_name = ? ORDER BY id");
     st.bind_all(name);
-    return column_strings(st);
+    std::vector<Device> out;
+    while (st.step()) out.push_back(read_device(st));
+    return out;
   }
 
   std::optional<SchemaVersion> schema(std::string_view name, std::int64_t version) override {
@@ -249,18 +258,13 @@ class SqliteTx final : public WriteTx {
   }
 
   void update_desired(std::string_view id, const Desired& desired) override {
-    Revision before = 0;
-    {
-      auto old = db_.prepare("SELECT desired_revision FROM devices WHERE id = ?");
-      old.bind_all(id);
-      if (!old.step()) return;
-      before = static_cast<Revision>(old.i64(0));
-    }
+    // One statement: a row changes only when the revision moved (an equal revision is
+    // the same desired config, so there is nothing to write either).
     auto st = db_.prepare(
         "UPDATE devices SET desired_revision = ?2, desired_config = ?3, desired_sha256 = ?4, desired_schema = ?5 "
-        "WHERE id = ?1");
-    st.bind_all(id, desired.revision, json::serialize(desired.config), desired.sha256, desired.schema).run();
-    if (desired.revision != before && desired.revision != 0) changed.push_back({std::string(id), desired});
+        "WHERE id = ?1 AND desired_revision != ?2");
+    st.bind_all(id, desired.revision, texts_.of(desired.sha256, desired.config), desired.sha256, desired.schema).run();
+    if (sqlite3_changes(db_.handle()) == 1 && desired.revision != 0) changed.push_back({std::string(id), desired});
   }
 
   void update_device_state(std::string_view id, const DeviceState& s) override {
@@ -306,7 +310,7 @@ class SqliteTx final : public WriteTx {
     auto st = db_.prepare(
         "INSERT OR REPLACE INTO history (device_id, revision, at, actor, action, change, config, sha256) "
         "VALUES (?,?,?,?,?,?,?,?)");
-    st.bind_all(h.device, h.revision, h.at, h.actor, h.action, json::serialize(h.change), json::serialize(h.config),
+    st.bind_all(h.device, h.revision, h.at, h.actor, h.action, json::serialize(h.change), texts_.of(h.sha256, h.config),
                 h.sha256)
         .run();
   }
@@ -334,16 +338,12 @@ class SqliteTx final : public WriteTx {
   std::vector<DesiredChange> changed;
 
  private:
-  static std::vector<std::string> column_strings(Stmt& st) {
-    std::vector<std::string> out;
-    while (st.step()) out.push_back(st.text(0));
-    return out;
-  }
+  ConfigTexts texts_;
 
   Stmt& bind_device(Stmt& st, const Device& d) {
     return st.bind_all(d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values),
-                       d.desired.revision, json::serialize(d.desired.config), d.desired.sha256, d.created_at,
-                       d.updated_at, d.desired.schema);
+                       d.desired.revision, texts_.of(d.desired.sha256, d.desired.config), d.desired.sha256,
+                       d.created_at, d.updated_at, d.desired.schema);
   }
 
   void write_groups(const Device& d) {
@@ -353,7 +353,7 @@ class SqliteTx final : public WriteTx {
     }
   }
 
-  Device read_device(Stmt& st) {
+  static Device read_device(Stmt& st) {
     Device d;
     d.id = st.text(0);
     d.schema = st.text(1);
@@ -373,9 +373,14 @@ class SqliteTx final : public WriteTx {
     d.state.rejected_revision = static_cast<Revision>(st.i64(15));
     d.state.error = st.text(16);
     d.state.reported = parse_json(st.text(17));
-    auto g = db_.prepare("SELECT group_name FROM device_groups WHERE device_id = ? ORDER BY group_name");
-    g.bind_all(d.id);
-    d.groups = column_strings(g);
+    const auto groups = st.text(18);
+    for (std::size_t start = 0; start < groups.size();) {
+      auto end = groups.find(',', start);
+      if (end == std::string::npos) end = groups.size();
+      d.groups.push_back(groups.substr(start, end - start));
+      start = end + 1;
+    }
+    std::sort(d.groups.begin(), d.groups.end());  // group_concat promises no order
     return d;
   }
 
