@@ -20,6 +20,7 @@
 #include "server/beast_request.hpp"
 #include "server/event_queue.hpp"
 #include "server/log.hpp"
+#include "server/plain_streams.hpp"
 #include "server/problem.hpp"
 
 namespace henge::server {
@@ -122,19 +123,6 @@ bool peer_closed(tcp::socket& socket) {
   return ec != asio::error::would_block && ec != asio::error::try_again;
 }
 
-// Sends what the socket takes now, without waiting: the bytes sent (0 when its buffer
-// is full), or nullopt when the connection is broken.
-std::optional<std::size_t> send_now(tcp::socket& socket, const std::string& bytes) {
-  boost::system::error_code mode_ec;
-  socket.non_blocking(true, mode_ec);
-  boost::system::error_code ec;
-  const auto n = socket.send(asio::buffer(bytes), 0, ec);
-  socket.non_blocking(false, mode_ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) return 0;
-  if (ec) return std::nullopt;
-  return n;
-}
-
 std::size_t fd_limit() {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
@@ -158,6 +146,7 @@ struct Server::Impl {
   unsigned io_threads;
   asio::io_context ioc;
   asio::thread_pool workers;
+  PlainStreams plain_streams{ioc, workers};
   tcp::acceptor acceptor;
   asio::signal_set signals;
   std::atomic<std::size_t> connections{0};
@@ -260,8 +249,9 @@ struct Server::Impl {
     co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
   }
 
-  // Serves a text/event-stream until the queue closes, the client goes away, or a
-  // write stalls for three keepalive periods (a client that stopped reading).
+  // Serves a text/event-stream over TLS until the queue closes, the client goes away,
+  // or a write stalls for three keepalive periods (a client that stopped reading).
+  // Plain-HTTP streams are served by the pool instead (plain_streams.hpp).
   template <class Stream>
   asio::awaitable<void> serve_stream(Stream& stream, StreamBody& body) {
     static constexpr std::string_view kHeader =
@@ -282,22 +272,8 @@ struct Server::Impl {
     while (alive) {
       auto batch = body.queue->take();
       for (const auto& frame : batch.frames) {
-        std::size_t sent = 0;
-        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-          // A frame is small and the socket's buffer mostly empty: one non-blocking
-          // send usually takes all of it, sparing the asynchronous write's timer and
-          // operation state (a group write pushes to every stream at once).
-          const auto now = send_now(stream.socket(), *frame);
-          if (!now) {
-            alive = false;
-            break;
-          }
-          sent = *now;
-          if (sent == frame->size()) continue;
-        }
         lowest(stream).expires_after(write_timeout);
-        auto [ec, n] =
-            co_await asio::async_write(stream, asio::buffer(*frame) + sent, asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*frame), asio::as_tuple(asio::use_awaitable));
         if (ec) {
           alive = false;
           break;
@@ -454,9 +430,27 @@ struct Server::Impl {
         buffer.shrink_to_fit();
         std::string().swap(remote);
         open_streams.fetch_add(1);
-        co_await serve_stream(stream, *served.stream);
-        open_streams.fetch_sub(1);
-        break;
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+          // Plain HTTP: the bare socket goes to the stream pool and this session ends,
+          // its frame and the tcp_stream's timers with it. The pool counts it as an
+          // open connection until it ends.
+          boost::system::error_code ec;
+          const int fd = stream.release_socket().release(ec);
+          if (!ec) {
+            connections.fetch_add(1);
+            plain_streams.serve(fd, std::move(served.stream), [this] {
+              open_streams.fetch_sub(1);
+              connections.fetch_sub(1);
+            });
+            co_return;
+          }
+          open_streams.fetch_sub(1);
+          co_return;
+        } else {
+          co_await serve_stream(stream, *served.stream);
+          open_streams.fetch_sub(1);
+          break;
+        }
       }
       keep_alive = served.keep_alive;
     }
@@ -516,6 +510,7 @@ struct Server::Impl {
     if (open_streams.load() > 0) {
       log::warn("drain period over; closing the remaining streams", {{"streams", std::to_string(open_streams.load())}});
     }
+    plain_streams.close_all();
     ioc.stop();
   }
 
