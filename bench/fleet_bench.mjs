@@ -8,10 +8,14 @@
 //     1. one henged, N idle streams: connect rate, RSS per stream, CPU while idle
 //     2. single-device write → event, p50/p99/max over --writes writes
 //     3. one write to a group of all N → the last device has its event (median, max)
+//   node bench/fleet_bench.mjs storm [--streams 19000]
+//     5. henged restarts under N streams that reconnect with the agent's backoff and
+//        jitter; a group write right after the restart: the time from the restart until
+//        every device has it, and henged's peak RSS
 //
 // Common options: --henged PATH --loadgen PATH --per-process N (streams per loadgen)
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -103,8 +107,47 @@ async function one() {
   }
 }
 
+async function storm() {
+  const N = Number(args.streams ?? 19000);
+  const dir = mkdtempSync(join(tmpdir(), 'henge-fleet-'));
+  let henged = await startHenged(HENGED, { dir });
+  const { port } = henged;
+  try {
+    console.log(`scenario storm: ${N} streams from ${Math.ceil(N / PER_PROCESS)} load generators`);
+    await request(port, 'PUT', '/v1/groups/fleet', { priority: 0 });
+    const tokens = await registerFleet(port, { prefix: 'fleet', count: N, groups: ['fleet'], file: join(dir, 'tokens.csv') });
+    const split = shares(N, PER_PROCESS);
+    const fleet = new Fleet(LOADGEN, { servers: [henged.address], tokens, shares: split });
+    if (!(await fleet.waitAllOpen(300000)).ok) throw new Error(`not all streams opened: ${JSON.stringify(await fleet.status())}`);
+    await fleet.arm();
+    // SIGTERM: henged sends goaway "shutdown" to every stream over its drain period
+    // (1 s here), then exits; the streams find it gone and back off until it is back.
+    const stopped = performance.now();
+    henged.proc.kill('SIGTERM');
+    await henged.exited;
+    henged = await startHenged(HENGED, { dir, port });
+    const restarted = monotonicNs();
+    console.log(`henged stopped and restarted in ${((performance.now() - stopped) / 1000).toFixed(2)} s`);
+    const w = await request(port, 'PUT', '/v1/groups/fleet', { priority: 0, config: { after_restart: true } });
+    if (w.status !== 200 && w.status !== 201) throw new Error(`group write: ${w.status}`);
+    const got = await fleet.collect(restarted, split.map((s) => s.count), 180000);
+    const st = await fleet.status();
+    const peak = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${henged.proc.pid}/status`, 'utf8'))[1]);
+    if (got.received !== N) throw new Error(`only ${got.received} of ${N} in sync after 180 s: ${JSON.stringify(st)}`);
+    console.log(`5. reconnect storm: all ${N} back in sync ${fmt(got.max_us)} after the restart ` +
+      `(first ${fmt(got.min_us)}); ${st.connects} connects, ${st.failures} failed tries in all; ` +
+      `henged peak RSS ${(peak / 1024).toFixed(1)} MiB`);
+    await fleet.quit();
+  } finally {
+    henged.proc.kill('SIGTERM');
+    await henged.exited;
+    agent.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 console.log(machine());
-const scenarios = { one };
+const scenarios = { one, storm };
 if (!scenarios[scenario]) {
   console.error(`usage: node bench/fleet_bench.mjs ${Object.keys(scenarios).join('|')} [options]`);
   process.exit(2);
