@@ -50,14 +50,40 @@ async function one() {
     await sleep(1000);  // let the registration's garbage settle before the baseline
     const rssBase = rssKiB(pid);
 
-    // 1. Connect, then sit idle.
-    const split = shares(N, PER_PROCESS);
-    const fleet = new Fleet(LOADGEN, { servers: [henged.address], tokens, shares: split });
+    // 1. Connect half the streams, then the other half (what the second half adds is
+    // the cost of a stream, free of what registering left in the heap), then sit idle.
+    const half = Math.floor(N / 2);
+    const halves = [
+      new Fleet(LOADGEN, { servers: [henged.address], tokens, shares: shares(half, PER_PROCESS) }),
+      new Fleet(LOADGEN, {
+        servers: [henged.address], tokens,
+        shares: shares(N - half, PER_PROCESS, 2 + Math.ceil(half / PER_PROCESS)).map((s) => ({ ...s, first: s.first + half })),
+      }),
+    ];
     const started = performance.now();
-    const opened = await fleet.waitAllOpen(300000);
-    const connectS = (performance.now() - started) / 1000;
-    if (!opened.ok) throw new Error(`not all streams opened: ${JSON.stringify(await fleet.status())}`);
+    if (!(await halves[0].waitAllOpen(300000)).ok) throw new Error('not all streams opened');
+    const halfS = (performance.now() - started) / 1000;
+    await sleep(1000);
+    const rssHalf = rssKiB(pid);
+    const second = performance.now();
+    if (!(await halves[1].waitAllOpen(300000)).ok) throw new Error('not all streams opened');
+    const connectS = halfS + (performance.now() - second) / 1000;
+    await sleep(1000);
     const rssOpen = rssKiB(pid);
+    const fleet = {  // both halves as one
+      procs: [...halves[0].procs, ...halves[1].procs],
+      status: async () => {
+        const [a, b] = await Promise.all(halves.map((f) => f.status()));
+        return Object.fromEntries(Object.keys(a).map((k) => [k, k === 'last_open_ns' ? Math.max(a[k], b[k]) : a[k] + b[k]]));
+      },
+      arm: () => Promise.all(halves.map((f) => f.arm())),
+      collect: async (t0, wanted, timeoutMs) => {
+        const [a, b] = await Promise.all(halves.map((f, i) => f.collect(t0, wanted.slice(i === 0 ? 0 : halves[0].procs.length,
+          i === 0 ? halves[0].procs.length : undefined), timeoutMs)));
+        return { received: a.received + b.received, min_us: Math.min(a.min_us, b.min_us), max_us: Math.max(a.max_us, b.max_us) };
+      },
+      quit: () => Promise.all(halves.map((f) => f.quit())),
+    };
     const cpu0 = cpuSeconds(pid);
     await sleep(IDLE * 1000);  // the measurement window, keepalives included
     const idleCpu = (cpuSeconds(pid) - cpu0) / IDLE;
@@ -65,8 +91,10 @@ async function one() {
     const st = await fleet.status();
     console.log(`1. ${N} streams open in ${connectS.toFixed(2)} s: ${Math.round(N / connectS)} connects/s ` +
       `(${st.failures} failed tries, retried)`);
-    console.log(`   henged RSS ${(rssBase / 1024).toFixed(1)} MiB before, ${(rssOpen / 1024).toFixed(1)} MiB open, ` +
-      `${(rssIdle / 1024).toFixed(1)} MiB after ${IDLE} s idle: ${Math.round(((rssIdle - rssBase) * 1024) / N)} B per stream`);
+    console.log(`   henged RSS ${(rssBase / 1024).toFixed(1)} MiB before, ${(rssHalf / 1024).toFixed(1)} MiB with ${half}, ` +
+      `${(rssOpen / 1024).toFixed(1)} MiB with ${N}, ${(rssIdle / 1024).toFixed(1)} MiB after ${IDLE} s idle`);
+    console.log(`   RSS per idle stream: ${Math.round(((rssIdle - rssBase) * 1024) / N)} B on average, ` +
+      `${Math.round(((rssOpen - rssHalf) * 1024) / (N - half))} B for each of the second ${N - half}`);
     console.log(`   henged CPU while idle: ${(idleCpu * 100).toFixed(2)}% of one core (keepalive every 15 s per stream)`);
 
     // 2. One device's write → its event, one at a time.
@@ -92,7 +120,7 @@ async function one() {
       const t0 = monotonicNs();
       const w = await request(henged.port, 'PUT', '/v1/groups/fleet', { priority: 0, config: { fanout: k } });
       if (w.status !== 200 && w.status !== 201) throw new Error(`group write: ${w.status}`);
-      const got = await fleet.collect(t0, split.map((s) => s.count), 60000);
+      const got = await fleet.collect(t0, [...shares(half, PER_PROCESS), ...shares(N - half, PER_PROCESS)].map((s) => s.count), 60000);
       if (got.received !== N) throw new Error(`fan-out ${k}: ${got.received} of ${N} within 60 s`);
       lasts.push(got.max_us);
       console.log(`   fan-out ${k}: first ${fmt(got.min_us)}, last ${fmt(got.max_us)}`);
