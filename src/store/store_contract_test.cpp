@@ -488,6 +488,40 @@ TEST_P(StoreContract, UpdateDesiredChangesOnlyTheDesiredConfig) {
   EXPECT_EQ(events[0].changes[0].device, "d");
 }
 
+// What a group write does to thousands of devices, in one transaction: each one's
+// desired config and history, readable within the transaction and named in its event.
+TEST_P(StoreContract, ManyDesiredUpdatesAndHistoryInOneWrite) {
+  constexpr int kDevices = 2500;  // more than a PostgreSQL batch
+  std::vector<ChangeEvent> events;
+  store_->set_change_listener([&](const ChangeEvent& e) { events.push_back(e); });
+  write_ok([&](WriteTx& tx) {
+    for (int i = 0; i < kDevices; ++i) tx.insert_device(make_device("d" + std::to_string(i), {"g"}));
+    return Status{};
+  });
+  const auto config = json::parse(R"({"quote":"\"a\\b\"","n":[1,{}]})");  // array literals must escape
+  write_ok([&](WriteTx& tx) {
+    const auto rev = tx.take_revision();
+    for (int i = 0; i < kDevices; ++i) {
+      const auto id = "d" + std::to_string(i);
+      tx.update_desired(id, Desired{rev, config, "same", "pi@2"});
+      tx.append_history(HistoryEntry{id, rev, 5, "op", "group.put", json::object{{"n", i}}, config, "same"});
+    }
+    // Read back in the same transaction: what was written is there.
+    auto d = tx.device("d2499");
+    EXPECT_TRUE(d.has_value() && d->desired.revision == rev && d->desired.config == config);
+    return Status{};
+  });
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events[0].changes.size(), static_cast<std::size_t>(kDevices));
+  EXPECT_EQ(events[0].changes.front().device, "d0");
+  EXPECT_EQ(events[0].changes.back().desired.config, config);
+  auto h = read<std::optional<HistoryEntry>>([&](ReadTx& tx) { return tx.history_entry("d1234", events[0].revision); });
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->config, config);
+  EXPECT_EQ(h->change, json::parse(R"({"n":1234})"));
+  EXPECT_EQ(h->action, "group.put");
+}
+
 TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {
   write_ok([&](WriteTx& tx) {
     tx.insert_device(make_device("d"));

@@ -73,6 +73,7 @@ class PostgresStore final : public Store {
         c.exec("ROLLBACK");
         return s;
       }
+      tx.flush();
       if (tx.taken() != 0 && !tx.changed.empty()) c.run("SELECT pg_notify('henge_changes', $1)", tx.taken());
       if (tx.taken() != 0 && feed_) feed_->committing(tx.taken());
       try {

@@ -4,6 +4,7 @@
 // statements on the connection it is given.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/config_texts.hpp"
@@ -56,20 +57,33 @@ class PgTx final : public WriteTx {
   void put_token(const core::Token& t) override;
   bool delete_token(std::string_view name) override;
 
+  /// Writes what update_desired() and append_history() buffered. Every other statement
+  /// of this transaction runs it first; the store runs it before COMMIT.
+  void flush();
+
   /// The revision this transaction took, 0 if none.
   [[nodiscard]] Revision taken() const { return taken_; }
-  /// The desired configs written, in the order written.
+  /// The desired configs written (complete once flushed).
   std::vector<DesiredChange> changed;
 
  private:
   std::vector<core::Device> read_devices(const pg::Rows& rows);
   void write_groups(const core::Device& d);
   Revision desired_revision_of(std::string_view id, bool& exists);
+  template <class... Args>
+  pg::Rows run(const char* sql, const Args&... args) {
+    flush();  // what was buffered comes before, as it was asked for before
+    return c_.run(sql, args...);
+  }
+
+  static constexpr std::size_t kBatch = 2000;
 
   pg::Conn& c_;
   const std::string& replica_;
   Revision taken_ = 0;
   ConfigTexts texts_;
+  std::vector<std::pair<std::string, core::Desired>> pending_desired_;
+  std::vector<core::HistoryEntry> pending_history_;
 };
 
 /// Parses JSON read back from the database; throws pg::PgError when it does not parse.
