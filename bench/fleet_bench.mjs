@@ -8,6 +8,9 @@
 //     1. one henged, N idle streams: connect rate, RSS per stream, CPU while idle
 //     2. single-device write → event, p50/p99/max over --writes writes
 //     3. one write to a group of all N → the last device has its event (median, max)
+//   node bench/fleet_bench.mjs replicas [--streams 100000] [--replicas 6] [--fanouts 3]
+//     4. N devices over R henged replicas on one PostgreSQL (started here, fsync on):
+//        one group write to all N → the last has it; RSS per stream per replica
 //   node bench/fleet_bench.mjs storm [--streams 19000]
 //     5. henged restarts under N streams that reconnect with the agent's backoff and
 //        jitter; a group write right after the restart: the time from the restart until
@@ -15,7 +18,10 @@
 //
 // Common options: --henged PATH --loadgen PATH --per-process N (streams per loadgen)
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +36,7 @@ const args = Object.fromEntries(
 const HENGED = args.henged ?? 'build/release/src/henged/henged';
 const LOADGEN = args.loadgen ?? 'build/release/bench/loadgen/henge-loadgen';
 const PER_PROCESS = Number(args['per-process'] ?? 9500);
+const PG_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'test-postgres.sh');
 const fmt = (us) => `${(us / 1000).toFixed(2)} ms`;
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
@@ -174,8 +181,67 @@ async function storm() {
   }
 }
 
+async function replicas() {
+  const N = Number(args.streams ?? 100000);
+  const R = Number(args.replicas ?? 6);
+  const FANOUTS = Number(args.fanouts ?? 3);
+  const pgDir = mkdtempSync(join(tmpdir(), 'henge-fleet-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), 'henge-fleet-'));
+  execFileSync(PG_SCRIPT, ['start', pgDir]);
+  const server = readFileSync(join(pgDir, 'url'), 'utf8').trim();
+  execFileSync('psql', [server, '-qc', 'CREATE DATABASE fleet']);
+  const url = server.replace(/\/[^/]*$/, '/fleet');
+  const nodes = [];
+  try {
+    for (let r = 0; r < R; r++) {
+      mkdirSync(join(dir, `r${r}`));
+      nodes.push(await startHenged(HENGED, { dir: join(dir, `r${r}`), args: ['--store', 'postgres', '--database-url', url, '--replica-id', `r${r}`] }));
+    }
+    console.log(`scenario replicas: ${N} streams over ${R} henged replicas on PostgreSQL, from ${Math.ceil(N / PER_PROCESS)} load generators`);
+    const first = nodes[0].port;
+    await request(first, 'PUT', '/v1/groups/fleet', { priority: 0 });
+    let t = performance.now();
+    const tokens = await registerFleet(first, { prefix: 'fleet', count: N, groups: ['fleet'], file: join(dir, 'tokens.csv') });
+    console.log(`registered ${N} devices in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const before = nodes.map((n) => rssKiB(n.proc.pid));
+    const split = shares(N, PER_PROCESS);
+    const fleet = new Fleet(LOADGEN, { servers: nodes.map((n) => n.address), tokens, shares: split });
+    t = performance.now();
+    if (!(await fleet.waitAllOpen(900000)).ok) throw new Error(`not all streams opened: ${JSON.stringify(await fleet.status())}`);
+    console.log(`${N} streams open in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await sleep(2000);
+    const after = nodes.map((n) => rssKiB(n.proc.pid));
+    const perStream = nodes.map((n, r) => Math.round(((after[r] - before[r]) * 1024) / (N / R)));
+    console.log(`   RSS per stream per replica: ${perStream.map((b) => `${b} B`).join(', ')} ` +
+      `(${(Math.min(...after) / 1024).toFixed(0)}–${(Math.max(...after) / 1024).toFixed(0)} MiB each)`);
+    const lasts = [];
+    for (let k = 1; k <= FANOUTS; k++) {
+      await fleet.arm();
+      const sent = performance.now();
+      const t0 = monotonicNs();
+      const w = await request(first, 'PUT', '/v1/groups/fleet', { priority: 0, config: { fanout: k } });
+      if (w.status !== 200 && w.status !== 201) throw new Error(`group write: ${w.status}`);
+      const answered = performance.now() - sent;
+      const got = await fleet.collect(t0, split.map((s) => s.count), 120000);
+      if (got.received !== N) throw new Error(`fan-out ${k}: ${got.received} of ${N} within 120 s`);
+      lasts.push(got.max_us);
+      console.log(`   fan-out ${k}: write answered after ${answered.toFixed(0)} ms; ` +
+        `first device ${fmt(got.min_us)}, last ${fmt(got.max_us)}`);
+    }
+    console.log(`4. group write to ${N} devices over ${R} replicas → the last has it: median ${fmt(median(lasts))}, ` +
+      `max ${fmt(Math.max(...lasts))}`);
+    await fleet.quit();
+  } finally {
+    for (const n of nodes) n.proc.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => n.exited));
+    agent.destroy();
+    execFileSync(PG_SCRIPT, ['destroy', pgDir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 console.log(machine());
-const scenarios = { one, storm };
+const scenarios = { one, replicas, storm };
 if (!scenarios[scenario]) {
   console.error(`usage: node bench/fleet_bench.mjs ${Object.keys(scenarios).join('|')} [options]`);
   process.exit(2);
