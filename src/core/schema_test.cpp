@@ -178,7 +178,9 @@ TEST(Schema, PatternsAreSearchedNotAnchored) {
   std::sort(paths.begin(), paths.end());
   EXPECT_EQ(paths, (std::vector<std::string>{"/a", "/other", "/port_http"}));
   for (const auto& e : errors) {
-    if (e.path == "/a") EXPECT_NE(e.message.find("b+c"), std::string::npos) << e.message;
+    if (e.path == "/a") {
+      EXPECT_NE(e.message.find("b+c"), std::string::npos) << e.message;
+    }
   }
 }
 
