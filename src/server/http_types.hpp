@@ -32,14 +32,15 @@ struct Request {
 
 class EventQueue;
 
-/// A server-sent-event stream a handler opens instead of answering with a body. The
-/// session writes the queue's frames until it closes or the client goes away.
+/// A server-sent-event stream a handler opens instead of answering with a body. Its
+/// frames are written until the queue closes or the client goes away.
 struct StreamBody {
   std::shared_ptr<EventQueue> queue;
   std::chrono::milliseconds keepalive{15000};  ///< a ": keepalive" comment when idle this long
   std::function<void()> on_close;              ///< runs on a worker thread after the stream ends
-  /// Runs on the network thread once a config frame is written, with the time since its
-  /// change committed.
+  /// Runs once a config frame is written, with the time since its change committed, on
+  /// whichever thread wrote it (a plain-HTTP stream writes from the thread that queued
+  /// the frame): it must be thread-safe.
   std::function<void(std::chrono::steady_clock::duration)> on_config_written;
 };
 
