@@ -40,6 +40,30 @@ const PG_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts',
 const fmt = (us) => `${(us / 1000).toFixed(2)} ms`;
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
+// One group write to every streaming device, timed from just before it is sent to the
+// moment the last device reads it. Returns that delay in microseconds.
+async function timedGroupWrite(fleet, port, k, counts) {
+  await fleet.arm();
+  const sent = performance.now();
+  const t0 = monotonicNs();
+  const w = await request(port, 'PUT', '/v1/groups/fleet', { priority: 0, config: { fanout: k } });
+  if (w.status !== 200 && w.status !== 201) throw new Error(`group write: ${w.status}`);
+  const answered = performance.now() - sent;
+  const wanted = counts.reduce((a, b) => a + b, 0);
+  const got = await fleet.collect(t0, counts, 120000);
+  if (got.received !== wanted) throw new Error(`fan-out ${k}: ${got.received} of ${wanted} within 120 s`);
+  console.log(`   fan-out ${k}: write answered after ${answered.toFixed(0)} ms; ` +
+    `first device ${fmt(got.min_us)}, last ${fmt(got.max_us)}`);
+  return got.max_us;
+}
+
+async function stopAll(nodes, dir) {
+  for (const n of nodes) n.proc.kill('SIGTERM');
+  await Promise.all(nodes.map((n) => n.exited));
+  agent.destroy();
+  rmSync(dir, { recursive: true, force: true });
+}
+
 async function one() {
   const N = Number(args.streams ?? 19000);
   const WRITES = Number(args.writes ?? 1000);
@@ -122,23 +146,12 @@ async function one() {
 
     // 3. One group write → every stream.
     const lasts = [];
-    for (let k = 1; k <= FANOUTS; k++) {
-      await fleet.arm();
-      const t0 = monotonicNs();
-      const w = await request(henged.port, 'PUT', '/v1/groups/fleet', { priority: 0, config: { fanout: k } });
-      if (w.status !== 200 && w.status !== 201) throw new Error(`group write: ${w.status}`);
-      const got = await fleet.collect(t0, [...shares(half, PER_PROCESS), ...shares(N - half, PER_PROCESS)].map((s) => s.count), 60000);
-      if (got.received !== N) throw new Error(`fan-out ${k}: ${got.received} of ${N} within 60 s`);
-      lasts.push(got.max_us);
-      console.log(`   fan-out ${k}: first ${fmt(got.min_us)}, last ${fmt(got.max_us)}`);
-    }
+    const counts = [...shares(half, PER_PROCESS), ...shares(N - half, PER_PROCESS)].map((s) => s.count);
+    for (let k = 1; k <= FANOUTS; k++) lasts.push(await timedGroupWrite(fleet, henged.port, k, counts));
     console.log(`3. group write to ${N} devices → the last has it: median ${fmt(median(lasts))}, max ${fmt(Math.max(...lasts))}`);
     await fleet.quit();
   } finally {
-    henged.proc.kill('SIGTERM');
-    await henged.exited;
-    agent.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll([henged], dir);
   }
 }
 
@@ -174,10 +187,7 @@ async function storm() {
       `henged peak RSS ${(peak / 1024).toFixed(1)} MiB`);
     await fleet.quit();
   } finally {
-    henged.proc.kill('SIGTERM');
-    await henged.exited;
-    agent.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll([henged], dir);
   }
 }
 
@@ -215,28 +225,13 @@ async function replicas() {
     console.log(`   RSS per stream per replica: ${perStream.map((b) => `${b} B`).join(', ')} ` +
       `(${(Math.min(...after) / 1024).toFixed(0)}–${(Math.max(...after) / 1024).toFixed(0)} MiB each)`);
     const lasts = [];
-    for (let k = 1; k <= FANOUTS; k++) {
-      await fleet.arm();
-      const sent = performance.now();
-      const t0 = monotonicNs();
-      const w = await request(first, 'PUT', '/v1/groups/fleet', { priority: 0, config: { fanout: k } });
-      if (w.status !== 200 && w.status !== 201) throw new Error(`group write: ${w.status}`);
-      const answered = performance.now() - sent;
-      const got = await fleet.collect(t0, split.map((s) => s.count), 120000);
-      if (got.received !== N) throw new Error(`fan-out ${k}: ${got.received} of ${N} within 120 s`);
-      lasts.push(got.max_us);
-      console.log(`   fan-out ${k}: write answered after ${answered.toFixed(0)} ms; ` +
-        `first device ${fmt(got.min_us)}, last ${fmt(got.max_us)}`);
-    }
+    for (let k = 1; k <= FANOUTS; k++) lasts.push(await timedGroupWrite(fleet, first, k, split.map((s) => s.count)));
     console.log(`4. group write to ${N} devices over ${R} replicas → the last has it: median ${fmt(median(lasts))}, ` +
       `max ${fmt(Math.max(...lasts))}`);
     await fleet.quit();
   } finally {
-    for (const n of nodes) n.proc.kill('SIGTERM');
-    await Promise.all(nodes.map((n) => n.exited));
-    agent.destroy();
+    await stopAll(nodes, dir);
     execFileSync(PG_SCRIPT, ['destroy', pgDir]);
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -86,7 +86,9 @@ Fleet::~Fleet() {
   if (epoll_ >= 0) ::close(epoll_);
 }
 
-std::size_t Fleet::size() const { return conns_.size(); }
+std::size_t Fleet::size() const {
+  return conns_.size();
+}
 
 void Fleet::start() {
   for (std::uint32_t i = 0; i < conns_.size(); ++i) {
