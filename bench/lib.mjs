@@ -1,4 +1,4 @@
-// What henge's benchmarks share: HTTP requests with the admin token over kept-alive
+// What henge's benchmarks share: HTTP requests with the admin token (or none: null) over kept-alive
 // connections, a device stream on a raw socket, percentiles, free ports.
 
 import http from 'node:http';
@@ -14,7 +14,9 @@ export function request(port, method, path, body, token = ADMIN) {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
       { host: '127.0.0.1', port, method, path, agent,
-        headers: { authorization: `Bearer ${token}`, ...(data ? { 'content-type': 'application/json' } : {}) } },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json' } : {}),
+        } },
       (res) => {
         let text = '';
         res.on('data', (d) => (text += d));

@@ -39,8 +39,10 @@ export const monotonicNs = () => process.hrtime.bigint();
 
 export class Fleet {
   // shares: [{ first, count, sources }] of the tokens file, one process each.
-  constructor(bin, { servers, tokens, shares, maxConnecting = 256, connectRate = 0 }) {
+  // protocol: henge, or mqtt or etcd for subscribers to compare with.
+  constructor(bin, { servers, tokens, shares, maxConnecting = 256, connectRate = 0, protocol = 'henge' }) {
     this.procs = shares.map(({ first, count, sources = [] }) => new Loadgen(bin, [
+      '--protocol', protocol,
       ...servers.flatMap((s) => ['--server', s]), '--tokens', tokens, '--first', String(first), '--count', String(count),
       ...sources.flatMap((s) => ['--source', s]),
       '--max-connecting', String(maxConnecting), '--connect-rate', String(connectRate / shares.length),

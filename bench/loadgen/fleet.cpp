@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <ctime>
 #include <string_view>
 
@@ -23,39 +22,10 @@ std::int64_t now_ns() {
 namespace {
 
 constexpr std::uint32_t kWatch = UINT32_MAX;  // epoll data of the control descriptor
-constexpr std::size_t kMaxHead = 16 << 10;
-constexpr std::size_t kMaxEvent = 1 << 20;
-
-std::int64_t number(std::string_view s) {
-  std::int64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() ? v : -1;
-}
-
-// The value of header `name` (lower case) in a response head, or empty.
-std::string_view header(std::string_view head, std::string_view name) {
-  std::size_t pos = head.find("\r\n");
-  while (pos != std::string_view::npos && pos + 2 < head.size()) {
-    const auto start = pos + 2;
-    const auto end = head.find("\r\n", start);
-    const auto line = head.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    const auto colon = line.find(':');
-    if (colon == name.size() && std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
-          return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b);
-        })) {
-      auto value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      return value;
-    }
-    pos = end;
-  }
-  return {};
-}
-
 }  // namespace
 
 struct Fleet::Conn {
-  enum class State : std::uint8_t { idle, waiting, connecting, head, open, stopped };
+  enum class State : std::uint8_t { idle, waiting, connecting, greeted, open, stopped };
   int fd = -1;
   State state = State::idle;
   bool shutdown_goaway = false;  // the server said it is stopping: reconnect within its retry window
@@ -63,9 +33,9 @@ struct Fleet::Conn {
   std::int64_t last_revision = 0;
   std::int64_t armed_revision = -1;  // counting the first event newer than this; -1: not
   std::int64_t opened_ns = 0;
+  std::int64_t pinged_ns = 0;
   std::int64_t retry_ms = 2000;
-  std::string head;
-  std::unique_ptr<client::SseParser> sse;  // only while open
+  std::unique_ptr<Session> session;  // while connected
 };
 
 struct Fleet::Timer {
@@ -74,8 +44,8 @@ struct Fleet::Timer {
   bool operator>(const Timer& o) const { return due > o.due; }
 };
 
-Fleet::Fleet(FleetOptions options, std::vector<std::string> tokens)
-    : opt_(std::move(options)), tokens_(std::move(tokens)), conns_(tokens_.size()) {
+Fleet::Fleet(FleetOptions options, std::vector<Identity> devices)
+    : opt_(std::move(options)), devices_(std::move(devices)), conns_(devices_.size()) {
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
 }
 
@@ -141,26 +111,24 @@ void Fleet::on_ready(std::uint32_t i, std::uint32_t events) {
     socklen_t len = sizeof error;
     ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len);
     if (error != 0 || (events & (EPOLLERR | EPOLLHUP)) != 0) return end(i, 0);
-    std::string request =
-        "GET /v1/device/stream HTTP/1.1\r\nHost: henge\r\nAuthorization: Bearer " + tokens_[i] + "\r\n";
-    if (c.last_revision > 0) request += "Last-Event-ID: " + std::to_string(c.last_revision) + "\r\n";
-    request += "\r\n";
-    // A request this small always fits an empty socket buffer.
-    if (::send(c.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    c.session = make_session(opt_.protocol, devices_[i], opt_.session);
+    const auto greeting = c.session->greeting(c.last_revision);
+    // A greeting this small always fits an empty socket buffer.
+    if (::send(c.fd, greeting.data(), greeting.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(greeting.size())) {
       return end(i, 0);
     }
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u32 = i;
     ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
-    c.state = Conn::State::head;
+    c.state = Conn::State::greeted;
     return;
   }
   static std::array<char, 64 << 10> buffer;
   for (;;) {
     const auto n = ::recv(c.fd, buffer.data(), buffer.size(), 0);
     if (n > 0) {
-      on_bytes(i, buffer.data(), static_cast<std::size_t>(n));
+      on_bytes(i, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
       if (c.fd < 0) return;  // the bytes ended it
       continue;
     }
@@ -170,81 +138,45 @@ void Fleet::on_ready(std::uint32_t i, std::uint32_t events) {
   }
 }
 
-void Fleet::on_bytes(std::uint32_t i, const char* data, std::size_t n) {
+void Fleet::on_bytes(std::uint32_t i, std::string_view bytes) {
   auto& c = conns_[i];
-  std::string_view bytes(data, n);
-  if (c.state == Conn::State::head) {
-    c.head.append(bytes);
-    const auto end_of_head = c.head.find("\r\n\r\n");
-    if (end_of_head == std::string::npos) {
-      if (c.head.size() > kMaxHead) end(i, 0);
-      return;
-    }
-    const std::string rest = c.head.substr(end_of_head + 4);
-    c.head.resize(end_of_head + 2);
-    on_head(i);
-    if (c.state != Conn::State::open || rest.empty()) return;
-    bytes = rest;
-    events_.clear();
-    c.sse->feed(bytes, events_);
-  } else {
-    events_.clear();
-    if (!c.sse->feed(bytes, events_)) return end(i, 0);
-  }
+  heard_ = {};
+  c.session->feed(bytes, heard_);
   const auto now = now_ns();
-  for (const auto& e : events_) {
-    if (e.type == "config") {
-      const auto revision = number(e.id);
-      if (revision <= 0) continue;
-      ++counts_.events;
-      c.last_revision = std::max(c.last_revision, revision);
-      if (armed_ && c.armed_revision >= 0 && revision > c.armed_revision) {
-        arrivals_.ns.push_back(now);
-        arrivals_.max_revision = std::max(arrivals_.max_revision, revision);
-        c.armed_revision = -1;
-      }
-    } else if (e.type == "goaway") {
-      // replaced, deleted, token_rotated: the agent would not reconnect, nor do we.
-      if (e.data.find("shutdown") != std::string::npos || e.data.find("overflow") != std::string::npos) {
-        c.shutdown_goaway = e.data.find("shutdown") != std::string::npos;
-      } else {
-        ::close(c.fd);
-        c.fd = -1;
-        --counts_.open;
-        c.state = Conn::State::stopped;
-        c.sse.reset();
-        ++counts_.refused;
-        return;
-      }
-    }
-  }
-  if (auto r = c.sse->retry_ms()) c.retry_ms = static_cast<std::int64_t>(*r);
-}
-
-void Fleet::on_head(std::uint32_t i) {
-  auto& c = conns_[i];
-  std::string_view head = c.head;
-  const auto status = head.size() > 12 ? number(head.substr(9, 3)) : -1;
-  if (status == 200) {
+  if (heard_.opened && c.state == Conn::State::greeted) {
     --counts_.connecting;
     ++counts_.open;
     c.state = Conn::State::open;
-    c.opened_ns = counts_.last_open_ns = now_ns();
+    c.opened_ns = c.pinged_ns = counts_.last_open_ns = now;
     c.shutdown_goaway = false;
-    c.sse = std::make_unique<client::SseParser>(kMaxEvent);
-    std::string().swap(c.head);
-    return;
   }
-  if (status == 401 || status == 403) {
-    ::close(c.fd);
-    c.fd = -1;
+  for (const auto revision : heard_.revisions) {
+    ++counts_.events;
+    c.last_revision = std::max(c.last_revision, revision);
+    if (armed_ && c.armed_revision >= 0 && revision > c.armed_revision) {
+      arrivals_.ns.push_back(now);
+      arrivals_.max_revision = std::max(arrivals_.max_revision, revision);
+      c.armed_revision = -1;
+    }
+  }
+  if (heard_.retry_ms) c.retry_ms = *heard_.retry_ms;
+  if (heard_.shutdown) c.shutdown_goaway = true;
+  if (heard_.refused) return stop(i);
+  if (heard_.failed) return end(i, heard_.retry_after_ms);
+}
+
+void Fleet::stop(std::uint32_t i) {
+  auto& c = conns_[i];
+  ::close(c.fd);
+  c.fd = -1;
+  if (c.state == Conn::State::open) {
+    --counts_.open;
+  } else {
     --counts_.connecting;
-    c.state = Conn::State::stopped;
-    ++counts_.refused;
-    return;
   }
-  const auto retry_after = number(header(head, "retry-after"));  // 429, 503
-  end(i, retry_after > 0 ? retry_after * 1000 : 0);
+  c.state = Conn::State::stopped;
+  c.session.reset();
+  ++counts_.refused;
 }
 
 std::int64_t Fleet::backoff_ms(Conn& c) {
@@ -273,8 +205,7 @@ void Fleet::end(std::uint32_t i, std::int64_t retry_after_ms) {
     delay = backoff_ms(c);
   }
   if (retry_after_ms > 0) delay = std::min(opt_.cap_delay_ms, std::max(delay, retry_after_ms));
-  c.sse.reset();
-  std::string().swap(c.head);
+  c.session.reset();
   c.state = Conn::State::waiting;
   ++counts_.waiting;
   schedule(i, delay);
@@ -308,6 +239,20 @@ void Fleet::start_waiting_connects(std::int64_t now) {
   }
 }
 
+void Fleet::send_due_pings(std::int64_t now) {
+  if (now < next_ping_sweep_ns_) return;
+  next_ping_sweep_ns_ = now + 1'000'000'000;
+  const auto due = now - opt_.ping_ms * 1'000'000;
+  for (auto& c : conns_) {
+    if (c.state != Conn::State::open || c.pinged_ns > due) continue;
+    const auto ping = c.session->ping();
+    if (ping.empty()) return;  // the protocol has none
+    // Best effort: a socket too full for a ping has traffic enough to stay alive.
+    ::send(c.fd, ping.data(), ping.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    c.pinged_ns = now;
+  }
+}
+
 bool Fleet::run_until(std::int64_t until, int watch_fd) {
   if (watch_fd >= 0 && !watching_) {
     epoll_event ev{};
@@ -321,8 +266,9 @@ bool Fleet::run_until(std::int64_t until, int watch_fd) {
     auto now = now_ns();
     fire_due_timers(now);
     start_waiting_connects(now);
+    send_due_pings(now);
     if (now >= until) return false;
-    std::int64_t wait = std::min<std::int64_t>(until - now, 100'000'000);
+    std::int64_t wait = std::min<std::int64_t>({until - now, 100'000'000, next_ping_sweep_ns_ - now});
     if (!timers_.empty()) wait = std::min(wait, timers_.front().due - now);
     if (ready_head_ < ready_.size() && counts_.connecting < opt_.max_connecting) {
       wait = std::min(wait, std::max<std::int64_t>(0, next_connect_ns_ - now));

@@ -1,11 +1,12 @@
-// henge-loadgen: holds many device streams open against henged and measures when
-// config events reach them. Driven over stdin/stdout, one command a line, one JSON
-// answer a line, so that a driver can run several of these processes (each process may
-// hold only so many open files) and time writes against all of them:
+// henge-loadgen: holds many device streams open against henged (or, to compare, MQTT
+// or etcd subscribers against a broker: --protocol) and measures when events reach
+// them. Driven over stdin/stdout, one command a line, one JSON answer a line, so that a
+// driver can run several of these processes (each process may hold only so many open
+// files) and time writes against all of them:
 //
 //   status                      counts of streams by state, events, RSS
 //   wait-open N TIMEOUT_MS      until N streams are open (or the timeout)
-//   arm                         record each stream's first config event from now on
+//   arm                         record each stream's first event from now on
 //   collect T0_NS N TIMEOUT_MS  until N armed streams had theirs: delays from T0_NS
 //   quit
 //
@@ -57,8 +58,8 @@ bool parse_sources(const std::string& text, std::vector<in_addr>& out) {
 }
 
 // `henge device import`'s output: a header line "id,token", then one device a line.
-bool read_tokens(const std::string& path, std::size_t first, std::size_t count, std::vector<std::string>& out,
-                 std::string& error) {
+bool read_devices(const std::string& path, std::size_t first, std::size_t count,
+                  std::vector<henge::loadgen::Identity>& out, std::string& error) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot read " + path;
@@ -73,7 +74,7 @@ bool read_tokens(const std::string& path, std::size_t first, std::size_t count, 
       error = path + ": expected id,token lines, got '" + line.substr(0, 40) + "'";
       return false;
     }
-    if (index++ >= first) out.push_back(line.substr(comma + 1));
+    if (index++ >= first) out.push_back({line.substr(0, comma), line.substr(comma + 1)});
   }
   if (out.size() < count && count != SIZE_MAX) {
     error = path + " has " + std::to_string(index) + " tokens, fewer than --first + --count";
@@ -131,6 +132,7 @@ void answer(const std::string& line) {
 
 int main(int argc, char** argv) {
   CLI::App app{"henge-loadgen: many device streams in one process, driven over stdin"};
+  std::string protocol = "henge";
   std::vector<std::string> servers;
   std::vector<std::string> sources;
   std::string tokens_path;
@@ -139,6 +141,8 @@ int main(int argc, char** argv) {
   henge::loadgen::FleetOptions opt;
   app.add_option("--server", servers, "henged address HOST:PORT (repeatable: streams go round robin)")->required();
   app.add_option("--tokens", tokens_path, "File of id,token lines (henge device import's output)")->required();
+  app.add_option("--protocol", protocol, "henge (device streams), mqtt or etcd (subscribers on dev/<id> and --shared)");
+  app.add_option("--shared", opt.session.shared, "mqtt, etcd: the topic or key every stream also watches");
   app.add_option("--first", first, "Skip this many tokens");
   app.add_option("--count", count, "Use this many tokens (default: all after --first)");
   app.add_option("--source", sources, "Local address or range to connect from, 127.0.0.2-127.0.0.9 (repeatable)");
@@ -161,18 +165,24 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::vector<std::string> tokens;
+  if (const auto p = henge::loadgen::parse_protocol(protocol)) {
+    opt.protocol = *p;
+  } else {
+    std::fprintf(stderr, "henge-loadgen: --protocol is henge, mqtt or etcd, not '%s'\n", protocol.c_str());
+    return 2;
+  }
+  std::vector<henge::loadgen::Identity> devices;
   std::string error;
-  if (!read_tokens(tokens_path, first, count, tokens, error)) {
+  if (!read_devices(tokens_path, first, count, devices, error)) {
     std::fprintf(stderr, "henge-loadgen: %s\n", error.c_str());
     return 1;
   }
-  if (tokens.empty()) {
-    std::fprintf(stderr, "henge-loadgen: no tokens to use\n");
+  if (devices.empty()) {
+    std::fprintf(stderr, "henge-loadgen: no devices to stream for\n");
     return 1;
   }
 
-  Fleet fleet(std::move(opt), std::move(tokens));
+  Fleet fleet(std::move(opt), std::move(devices));
   fleet.start();
   std::string pending;
   std::array<char, 4096> buf{};
