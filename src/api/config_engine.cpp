@@ -106,6 +106,26 @@ core::Result<EffectiveView> effective_config(Services& svc, store::ReadTx& tx, c
   return EffectiveConfigs(svc, tx, pending).of(device, true);
 }
 
+namespace {
+
+// A device's effective config as a write stores it: the config, its text's size and
+// digest, and the schema that judges it.
+struct Planned {
+  EffectiveView view;
+  std::size_t size = 0;
+  std::string sha256;
+};
+
+// What decides the effective config of a device with no values of its own: its schema
+// and its groups. Most of a fleet has none, so a group write works one config out once.
+std::string layers_key(const core::Device& d) {
+  std::string key = d.schema;
+  for (const auto& g : d.groups) (key += '\n') += g;
+  return key;
+}
+
+}  // namespace
+
 core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, std::vector<core::Device> devices,
                                              const PendingChanges& pending) {
   std::vector<DeviceChange> out;
@@ -113,19 +133,36 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
   std::vector<core::FieldError> invalid;
   std::size_t invalid_devices = 0;
   EffectiveConfigs configs(svc, tx, pending);
-  for (auto& device : devices) {
+  std::map<std::string, Planned> by_layers;  // for devices without values of their own
+  auto work_out = [&](const core::Device& device, Planned& p) -> core::Status {
     auto view = configs.of(device, false);
     if (!view) return std::move(view).error();
-    std::string text = json::serialize(view->effective.config);
-    if (text.size() > svc.options.config_limit) {
+    p.view = std::move(*view);
+    const std::string text = json::serialize(p.view.effective.config);
+    p.size = text.size();
+    p.sha256 = core::sha256_hex(text);
+    return {};
+  };
+  for (auto& device : devices) {
+    Planned own;
+    Planned* planned = &own;
+    const bool has_values = !device.values.is_object() || !device.values.get_object().empty();
+    if (has_values) {
+      HENGE_TRY(work_out(device, own));
+    } else {
+      auto [it, fresh] = by_layers.try_emplace(layers_key(device));
+      if (fresh) HENGE_TRY(work_out(device, it->second));
+      planned = &it->second;
+    }
+    if (planned->size > svc.options.config_limit) {
       return make_error(Errc::too_large,
-                        "the effective config of " + device.id + " would be " + std::to_string(text.size()) +
+                        "the effective config of " + device.id + " would be " + std::to_string(planned->size) +
                             " bytes, over the limit of " + std::to_string(svc.options.config_limit),
                         {{device.id, "", "effective config too large"}});
     }
-    std::string sha = core::sha256_hex(text);
-    if (view->compiled) {
-      const auto& errors = configs.validate(*view->compiled, sha, view->effective.config);
+    const auto& view = planned->view;
+    if (view.compiled) {
+      const auto& errors = configs.validate(*view.compiled, planned->sha256, view.effective.config);
       if (!errors.empty()) ++invalid_devices;
       for (auto e : errors) {
         if (invalid.size() >= kMaxListedErrors) break;
@@ -137,12 +174,12 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
     change.before = device.desired;
     // A stored device always has a digest; only one being created has none.
     change.is_new = device.desired.sha256.empty();
-    change.config_changed = change.is_new || sha != device.desired.sha256;
+    change.config_changed = change.is_new || planned->sha256 != device.desired.sha256;
     if (change.config_changed) {
-      device.desired.config = std::move(view->effective.config);
-      device.desired.sha256 = std::move(sha);
+      device.desired.config = has_values ? std::move(own.view.effective.config) : view.effective.config;
+      device.desired.sha256 = planned->sha256;
       device.desired.schema =
-          view->schema_name.empty() ? "" : view->schema_name + "@" + std::to_string(view->schema_version);
+          view.schema_name.empty() ? "" : view.schema_name + "@" + std::to_string(view.schema_version);
     }
     change.device = std::move(device);
     out.push_back(std::move(change));

@@ -12,6 +12,7 @@
 #include "store/labels_json.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/row_batches.hpp"
 
 namespace henge::store {
 namespace {
@@ -59,26 +60,26 @@ class SqliteTx final : public WriteTx {
   explicit SqliteTx(Db& db) : db_(db) {}
 
   Revision revision() override {
-    auto st = db_.prepare("SELECT value FROM meta WHERE key = 'revision'");
+    auto st = prepare("SELECT value FROM meta WHERE key = 'revision'");
     return st.step() ? static_cast<Revision>(st.i64(0)) : 0;
   }
 
   std::optional<Device> device(std::string_view id) override {
-    auto st = db_.prepare(HENGE_DEVICE_SELECT "WHERE id = ?");
+    auto st = prepare(HENGE_DEVICE_SELECT "WHERE id = ?");
     st.bind_all(id);
     if (!st.step()) return std::nullopt;
     return read_device(st);
   }
 
   std::optional<Device> device_by_token_hash(std::string_view hash) override {
-    auto st = db_.prepare(HENGE_DEVICE_SELECT "WHERE token_hash = ?");
+    auto st = prepare(HENGE_DEVICE_SELECT "WHERE token_hash = ?");
     st.bind_all(hash);
     if (!st.step()) return std::nullopt;
     return read_device(st);
   }
 
   std::vector<Device> devices(const DeviceQuery& q) override {
-    auto st = db_.prepare(
+    auto st = prepare(
         HENGE_DEVICE_SELECT
         "WHERE id > ?1 AND (?2 = '' OR schema_name = ?2) "
         "AND (?3 = '' OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = ?3)) "
@@ -94,25 +95,33 @@ class SqliteTx final : public WriteTx {
     return out;
   }
 
+  // These two read thousands of devices at once: the vector is sized first, as growing
+  // it moves every device read so far.
   std::vector<Device> devices_in_group(std::string_view name) override {
-    auto st = db_.prepare(HENGE_DEVICE_SELECT
-                          "WHERE id IN (SELECT device_id FROM device_groups WHERE group_name = ?) ORDER BY id");
-    st.bind_all(name);
     std::vector<Device> out;
+    if (auto count = prepare("SELECT COUNT(*) FROM device_groups WHERE group_name = ?"); count.bind_all(name).step()) {
+      out.reserve(static_cast<std::size_t>(count.i64(0)));
+    }
+    auto st = prepare(HENGE_DEVICE_SELECT
+                      "WHERE id IN (SELECT device_id FROM device_groups WHERE group_name = ?) ORDER BY id");
+    st.bind_all(name);
     while (st.step()) out.push_back(read_device(st));
     return out;
   }
 
   std::vector<Device> devices_with_schema(std::string_view name) override {
-    auto st = db_.prepare(HENGE_DEVICE_SELECT "WHERE schema_name = ? ORDER BY id");
-    st.bind_all(name);
     std::vector<Device> out;
+    if (auto count = prepare("SELECT COUNT(*) FROM devices WHERE schema_name = ?"); count.bind_all(name).step()) {
+      out.reserve(static_cast<std::size_t>(count.i64(0)));
+    }
+    auto st = prepare(HENGE_DEVICE_SELECT "WHERE schema_name = ? ORDER BY id");
+    st.bind_all(name);
     while (st.step()) out.push_back(read_device(st));
     return out;
   }
 
   std::optional<SchemaVersion> schema(std::string_view name, std::int64_t version) override {
-    auto st = db_.prepare(
+    auto st = prepare(
         "SELECT name, version, document, revision, created_at FROM schemas "
         "WHERE name = ?1 AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1");
     st.bind_all(name, version);
@@ -121,7 +130,7 @@ class SqliteTx final : public WriteTx {
   }
 
   std::vector<SchemaVersion> schemas() override {
-    auto st = db_.prepare(
+    auto st = prepare(
         "SELECT name, version, document, revision, created_at FROM schemas s "
         "WHERE version = (SELECT MAX(version) FROM schemas WHERE name = s.name) ORDER BY name");
     std::vector<SchemaVersion> out;
@@ -130,8 +139,8 @@ class SqliteTx final : public WriteTx {
   }
 
   std::vector<SchemaVersion> schema_versions(std::string_view name) override {
-    auto st = db_.prepare(
-        "SELECT name, version, document, revision, created_at FROM schemas WHERE name = ? ORDER BY version");
+    auto st =
+        prepare("SELECT name, version, document, revision, created_at FROM schemas WHERE name = ? ORDER BY version");
     st.bind_all(name);
     std::vector<SchemaVersion> out;
     while (st.step()) out.push_back(read_schema(st));
@@ -140,7 +149,7 @@ class SqliteTx final : public WriteTx {
 
   std::optional<Group> group(std::string_view name) override {
     auto st =
-        db_.prepare("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups WHERE name = ?");
+        prepare("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups WHERE name = ?");
     st.bind_all(name);
     if (!st.step()) return std::nullopt;
     return read_group(st);
@@ -148,14 +157,14 @@ class SqliteTx final : public WriteTx {
 
   std::vector<Group> groups() override {
     auto st =
-        db_.prepare("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups ORDER BY name");
+        prepare("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups ORDER BY name");
     std::vector<Group> out;
     while (st.step()) out.push_back(read_group(st));
     return out;
   }
 
   std::vector<HistoryEntry> history(std::string_view device, Revision before, std::size_t limit) override {
-    auto st = db_.prepare(
+    auto st = prepare(
         "SELECT device_id, revision, at, actor, action, change, config, sha256 FROM history "
         "WHERE device_id = ?1 AND (?2 = 0 OR revision < ?2) ORDER BY revision DESC LIMIT ?3");
     st.bind_all(device, before, static_cast<std::int64_t>(limit));
@@ -165,7 +174,7 @@ class SqliteTx final : public WriteTx {
   }
 
   std::optional<HistoryEntry> history_entry(std::string_view device, Revision revision) override {
-    auto st = db_.prepare(
+    auto st = prepare(
         "SELECT device_id, revision, at, actor, action, change, config, sha256 FROM history "
         "WHERE device_id = ? AND revision = ?");
     st.bind_all(device, revision);
@@ -174,7 +183,7 @@ class SqliteTx final : public WriteTx {
   }
 
   std::vector<AuditEntry> audit(const AuditQuery& q) override {
-    auto st = db_.prepare(
+    auto st = prepare(
         "SELECT seq, at, actor, action, target, change, request_id, remote, revision FROM audit "
         "WHERE (?1 = 0 OR seq < ?1) AND (?2 = '' OR actor = ?2) AND (?3 = '' OR action = ?3) "
         "AND (?4 = '' OR target = ?4) ORDER BY seq DESC LIMIT ?5");
@@ -197,26 +206,26 @@ class SqliteTx final : public WriteTx {
   }
 
   std::optional<Token> token_by_hash(std::string_view hash) override {
-    auto st = db_.prepare("SELECT name, role, hash, created_at, expires_at FROM tokens WHERE hash = ?");
+    auto st = prepare("SELECT name, role, hash, created_at, expires_at FROM tokens WHERE hash = ?");
     st.bind_all(hash);
     if (!st.step()) return std::nullopt;
     return Token{st.text(0), st.text(1), st.text(2), st.i64(3), st.i64(4)};
   }
 
   std::size_t token_count() override {
-    auto st = db_.prepare("SELECT COUNT(*) FROM tokens");
+    auto st = prepare("SELECT COUNT(*) FROM tokens");
     return st.step() ? static_cast<std::size_t>(st.i64(0)) : 0;
   }
 
   std::map<std::string, std::size_t> device_counts_by_status() override {
-    auto st = db_.prepare("SELECT " HENGE_SYNC_STATUS " AS status, COUNT(*) FROM devices GROUP BY status");
+    auto st = prepare("SELECT " HENGE_SYNC_STATUS " AS status, COUNT(*) FROM devices GROUP BY status");
     std::map<std::string, std::size_t> out;
     while (st.step()) out[st.text(0)] = static_cast<std::size_t>(st.i64(1));
     return out;
   }
 
   std::vector<Token> tokens() override {
-    auto st = db_.prepare("SELECT name, role, hash, created_at, expires_at FROM tokens ORDER BY name");
+    auto st = prepare("SELECT name, role, hash, created_at, expires_at FROM tokens ORDER BY name");
     std::vector<Token> out;
     while (st.step()) out.push_back(Token{st.text(0), st.text(1), st.text(2), st.i64(3), st.i64(4)});
     return out;
@@ -224,7 +233,7 @@ class SqliteTx final : public WriteTx {
 
   Revision take_revision() override {
     if (taken_ == 0) {
-      auto st = db_.prepare("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");
+      auto st = prepare("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");
       if (!st.step()) throw SqliteError(SQLITE_CORRUPT, "the revision counter is missing");
       taken_ = static_cast<Revision>(st.i64(0));
       st.run();
@@ -233,7 +242,7 @@ class SqliteTx final : public WriteTx {
   }
 
   void insert_device(const Device& d) override {
-    auto st = db_.prepare("INSERT INTO devices (" HENGE_DEVICE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    auto st = prepare("INSERT INTO devices (" HENGE_DEVICE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     bind_device(st, d).run();
     write_groups(d);
     if (d.desired.revision != 0) changed.push_back({d.id, d.desired});
@@ -242,33 +251,27 @@ class SqliteTx final : public WriteTx {
   void update_device(const Device& d) override {
     Revision before = 0;
     {
-      auto st = db_.prepare("SELECT desired_revision FROM devices WHERE id = ?");
+      auto st = prepare("SELECT desired_revision FROM devices WHERE id = ?");
       st.bind_all(d.id);
       if (st.step()) before = static_cast<Revision>(st.i64(0));
     }
-    auto st = db_.prepare(
+    auto st = prepare(
         "UPDATE devices SET id = ?1, schema_name = ?2, labels = ?3, token_hash = ?4, device_values = ?5, "
         "desired_revision = ?6, desired_config = ?7, desired_sha256 = ?8, created_at = ?9, updated_at = ?10, "
         "desired_schema = ?11 WHERE id = ?1");
     bind_device(st, d).run();
-    auto del = db_.prepare("DELETE FROM device_groups WHERE device_id = ?");
+    auto del = prepare("DELETE FROM device_groups WHERE device_id = ?");
     del.bind_all(d.id).run();
     write_groups(d);
     if (d.desired.revision != before && d.desired.revision != 0) changed.push_back({d.id, d.desired});
   }
 
   void update_desired(std::string_view id, const Desired& desired) override {
-    // One statement: a row changes only when the revision moved (an equal revision is
-    // the same desired config, so there is nothing to write either).
-    auto st = db_.prepare(
-        "UPDATE devices SET desired_revision = ?2, desired_config = ?3, desired_sha256 = ?4, desired_schema = ?5 "
-        "WHERE id = ?1 AND desired_revision != ?2");
-    st.bind_all(id, desired.revision, texts_.of(desired.sha256, desired.config), desired.sha256, desired.schema).run();
-    if (sqlite3_changes(db_.handle()) == 1 && desired.revision != 0) changed.push_back({std::string(id), desired});
+    batches_.update_desired(db_, texts_, changed, id, desired);
   }
 
   void update_device_state(std::string_view id, const DeviceState& s) override {
-    auto st = db_.prepare(
+    auto st = prepare(
         "UPDATE devices SET last_seen = ?2, applied_revision = ?3, "
         "applied_at = ?4, rejected_revision = ?5, state_error = ?6, reported = ?7 WHERE id = ?1");
     st.bind_all(id, s.last_seen, s.applied_revision, s.applied_at, s.rejected_revision, s.error,
@@ -277,24 +280,27 @@ class SqliteTx final : public WriteTx {
   }
 
   void set_connection(std::string_view id, bool connected, TimeMs at) override {
-    auto st = db_.prepare("UPDATE devices SET connected = ?2, last_seen = MAX(last_seen, ?3) WHERE id = ?1");
+    auto st = prepare("UPDATE devices SET connected = ?2, last_seen = MAX(last_seen, ?3) WHERE id = ?1");
     st.bind_all(id, connected ? 1 : 0, at).run();
   }
 
-  void reset_connections() override { db_.exec("UPDATE devices SET connected = 0 WHERE connected != 0"); }
+  void reset_connections() override {
+    flush();
+    db_.exec("UPDATE devices SET connected = 0 WHERE connected != 0");
+  }
 
   void delete_device(std::string_view id) override {
-    auto st = db_.prepare("DELETE FROM devices WHERE id = ?");
+    auto st = prepare("DELETE FROM devices WHERE id = ?");
     st.bind_all(id).run();
   }
 
   void insert_schema_version(const SchemaVersion& s) override {
-    auto st = db_.prepare("INSERT INTO schemas (name, version, document, revision, created_at) VALUES (?,?,?,?,?)");
+    auto st = prepare("INSERT INTO schemas (name, version, document, revision, created_at) VALUES (?,?,?,?,?)");
     st.bind_all(s.name, s.version, json::serialize(s.document), s.revision, s.created_at).run();
   }
 
   void put_group(const Group& g) override {
-    auto st = db_.prepare(
+    auto st = prepare(
         "INSERT INTO groups (name, priority, group_values, revision, created_at, updated_at) "
         "VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT (name) DO UPDATE SET priority = ?2, group_values = ?3, "
         "revision = ?4, created_at = ?5, updated_at = ?6");
@@ -302,43 +308,45 @@ class SqliteTx final : public WriteTx {
   }
 
   void delete_group(std::string_view name) override {
-    auto st = db_.prepare("DELETE FROM groups WHERE name = ?");
+    auto st = prepare("DELETE FROM groups WHERE name = ?");
     st.bind_all(name).run();
   }
 
-  void append_history(const HistoryEntry& h) override {
-    auto st = db_.prepare(
-        "INSERT OR REPLACE INTO history (device_id, revision, at, actor, action, change, config, sha256) "
-        "VALUES (?,?,?,?,?,?,?,?)");
-    st.bind_all(h.device, h.revision, h.at, h.actor, h.action, json::serialize(h.change), texts_.of(h.sha256, h.config),
-                h.sha256)
-        .run();
-  }
+  void append_history(const HistoryEntry& h) override { batches_.append_history(db_, texts_, h); }
 
   void append_audit(const AuditEntry& a) override {
-    auto st = db_.prepare(
+    auto st = prepare(
         "INSERT INTO audit (at, actor, action, target, change, request_id, remote, revision) "
         "VALUES (?,?,?,?,?,?,?,?)");
     st.bind_all(a.at, a.actor, a.action, a.target, json::serialize(a.change), a.request_id, a.remote, a.revision).run();
   }
 
   void put_token(const Token& t) override {
-    auto st =
-        db_.prepare("INSERT OR REPLACE INTO tokens (hash, name, role, created_at, expires_at) VALUES (?,?,?,?,?)");
+    auto st = prepare("INSERT OR REPLACE INTO tokens (hash, name, role, created_at, expires_at) VALUES (?,?,?,?,?)");
     st.bind_all(t.hash, t.name, t.role, t.created_at, t.expires_at).run();
   }
 
   bool delete_token(std::string_view name) override {
-    auto st = db_.prepare("DELETE FROM tokens WHERE name = ? RETURNING name");
+    auto st = prepare("DELETE FROM tokens WHERE name = ? RETURNING name");
     const bool found = st.bind_all(name).step();
     st.run();
     return found;
   }
 
+  /// Writes the rows batched so far (before COMMIT; other statements do it themselves).
+  void flush() { batches_.flush(db_, texts_, changed); }
+
   std::vector<DesiredChange> changed;
 
  private:
   ConfigTexts texts_;
+  sqlite::RowBatches batches_;
+
+  // Every statement but the batched ones: what was batched goes first, as it was asked for first.
+  Stmt prepare(const char* sql) {
+    flush();
+    return db_.prepare(sql);
+  }
 
   Stmt& bind_device(Stmt& st, const Device& d) {
     return st.bind_all(d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values),
@@ -348,7 +356,7 @@ class SqliteTx final : public WriteTx {
 
   void write_groups(const Device& d) {
     for (const auto& g : d.groups) {
-      auto st = db_.prepare("INSERT OR IGNORE INTO device_groups (group_name, device_id) VALUES (?, ?)");
+      auto st = prepare("INSERT OR IGNORE INTO device_groups (group_name, device_id) VALUES (?, ?)");
       st.bind_all(g, d.id).run();
     }
   }
@@ -456,6 +464,7 @@ class SqliteStore final : public Store {
         writer_->exec("ROLLBACK");
         return status;
       }
+      tx.flush();
       writer_->exec("COMMIT");
       if (listener_ && !tx.changed.empty()) listener_(make_change_event(tx.take_revision(), std::move(tx.changed)));
       return {};
