@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <random>
+#include <system_error>
+#include <vector>
 
 #include "push/frames.hpp"
 #include "push/presence.hpp"
@@ -12,6 +14,9 @@ namespace henge::push {
 namespace {
 // A device stream carries only configs and a final goaway, so other events never queue.
 constexpr std::size_t kMaxQueuedEvents = 4;
+// Dispatching an event to this many devices or more is split over threads, at most so many.
+constexpr std::size_t kParallelFrom = 2048;
+constexpr unsigned kMaxDispatchThreads = 4;
 
 server::Frame shared_frame(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
@@ -104,20 +109,47 @@ void Hub::dispatch_loop() {
 }
 
 void Hub::dispatch(const store::ChangeEvent& event, std::chrono::steady_clock::time_point published) {
+  // A plain stream's frame is written to its socket by the thread that queues it, and
+  // on loopback or a fast network that write is most of a push: a change to thousands
+  // of devices is split over a thread per core. Each device has one change an event,
+  // and the next event waits for all of this one, so every device still gets its
+  // changes in revision order.
+  const auto* first = event.changes.data();
+  const std::size_t n = event.changes.size();
+  const std::size_t parts =
+      n < kParallelFrom ? 1 : std::max(1u, std::min(kMaxDispatchThreads, std::thread::hardware_concurrency()));
+  std::vector<std::thread> helpers;
+  std::size_t begin = 0;
+  for (std::size_t p = 1; p < parts; ++p) {
+    const std::size_t end = n * p / parts;
+    try {
+      helpers.emplace_back(
+          [this, first, begin, end, published] { dispatch_range(first + begin, first + end, published); });
+      begin = end;
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: this one does the rest
+    }
+  }
+  dispatch_range(first + begin, first + n, published);
+  for (auto& h : helpers) h.join();
+}
+
+void Hub::dispatch_range(const store::DesiredChange* first, const store::DesiredChange* last,
+                         std::chrono::steady_clock::time_point published) {
   // A frame depends only on the desired config (revision, schema, digest), and a group
   // write gives thousands of devices the same one: each distinct frame is built once and
   // shared by every queue it goes to.
   std::unordered_map<std::string, server::Frame> frames;
-  for (const auto& change : event.changes) {
+  for (const auto* change = first; change != last; ++change) {
     std::shared_ptr<server::EventQueue> queue;
     {
-      auto& s = shard(change.device);
+      auto& s = shard(change->device);
       std::lock_guard lock(s.mu);
-      if (auto it = s.streams.find(change.device); it != s.streams.end()) queue = it->second;
+      if (auto it = s.streams.find(change->device); it != s.streams.end()) queue = it->second;
     }
     // Serialized only for a device that listens.
     if (!queue) continue;
-    const auto& d = change.desired;
+    const auto& d = change->desired;
     auto [frame, fresh] = frames.try_emplace(d.sha256 + '\n' + d.schema);
     if (fresh || d.sha256.empty()) frame->second = shared_frame(config_frame(d));
     queue->push_config(d.revision, frame->second, published);

@@ -1,10 +1,11 @@
 #pragma once
 // The hub: which device holds which stream, and the path from a committed change to
 // those streams. The store's change listener hands each ChangeEvent to publish(),
-// which only queues it; the hub's dispatcher thread serializes each device's frame
-// once and offers it to that device's stream. A slow or stalled device holds at most
-// one waiting config frame (server::EventQueue), so it never delays the writer, the
-// dispatcher or any other device.
+// which only queues it; the hub's dispatcher thread serializes each distinct frame
+// once and offers it to each device's stream (a change to thousands of devices is
+// split over a thread per core, as offering a frame to a plain stream writes it). A slow or stalled device holds at
+// most one waiting config frame (server::EventQueue), so it never delays the writer, the dispatcher or any other
+// device.
 
 #include <array>
 #include <atomic>
@@ -67,6 +68,8 @@ class Hub final {
   Shard& shard(const std::string& device);
   void dispatch_loop();
   void dispatch(const store::ChangeEvent& event, std::chrono::steady_clock::time_point published);
+  void dispatch_range(const store::DesiredChange* first, const store::DesiredChange* last,
+                      std::chrono::steady_clock::time_point published);
 
   std::chrono::milliseconds retry_;
   Presence* presence_;

@@ -62,6 +62,38 @@ TEST(Hub, PublishReachesOnlyTheDevicesThatChanged) {
   EXPECT_FALSE(a->ready()) << "a did not change at revision 4";
 }
 
+TEST(Hub, AChangeToThousandsOfDevicesReachesEachOnceWhenSplitOverThreads) {
+  Hub hub;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool dispatched = false;
+  hub.set_after_dispatch([&](const store::ChangeEvent&) {
+    std::lock_guard lock(mu);
+    dispatched = true;
+    cv.notify_all();
+  });
+  // Enough devices for the hub to split the dispatch, and a count no split divides evenly.
+  constexpr int kDevices = 5003;
+  std::vector<std::string> ids;
+  std::vector<std::shared_ptr<server::EventQueue>> queues;
+  for (int i = 0; i < kDevices; ++i) {
+    ids.push_back("d" + std::to_string(i));
+    queues.push_back(hub.attach(ids.back()));
+    (void)queues.back()->take();
+  }
+  hub.publish(change(7, ids));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return dispatched; }));
+  }
+  const auto frame = config_frame(core::Desired{7, boost::json::object{{"n", 7}}, "sha-7", "s@1"});
+  for (int i = 0; i < kDevices; ++i) {
+    auto got = queues[static_cast<std::size_t>(i)]->take();
+    ASSERT_EQ(got.frames.size(), 1u) << ids[static_cast<std::size_t>(i)];
+    EXPECT_EQ(*got.frames[0], frame);
+  }
+}
+
 TEST(Hub, ASecondStreamReplacesTheFirst) {
   Hub hub;
   auto first = hub.attach("a");
