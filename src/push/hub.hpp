@@ -3,9 +3,9 @@
 // those streams. The store's change listener hands each ChangeEvent to publish(),
 // which only queues it; the hub's dispatcher thread serializes each distinct frame
 // once and offers it to each device's stream (a change to thousands of devices is
-// split over a thread per core, as offering a frame to a plain stream writes it). A slow or stalled device holds at
-// most one waiting config frame (server::EventQueue), so it never delays the writer, the dispatcher or any other
-// device.
+// split over a thread per core, as offering a frame to a plain stream writes it). A
+// slow or stalled device holds at most one waiting config frame (server::EventQueue),
+// so it never delays the writer, the dispatcher or any other device.
 
 #include <array>
 #include <atomic>
