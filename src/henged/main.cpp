@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
   push::Presence presence(timed, api::system_now);
   push::Hub hub(std::chrono::milliseconds(2000), &presence);
   push::FleetEvents fleet;
-  store->set_change_listener([&hub](const store::ChangeEvent& e) { hub.publish(e); });
+  store->set_change_listener([&hub](store::ChangeEvent e) { hub.publish(std::move(e)); });
   store->set_connections_lost_listener([&hub] { hub.record_all(); });
   hub.set_after_dispatch([&fleet](const store::ChangeEvent& e) { fleet.config_changed(e); });
 

@@ -11,6 +11,10 @@ namespace henge::store {
 /// The event for `revision` from the desired configs a transaction wrote, in the
 /// order written: one per device (the last write wins), ordered by device id.
 inline ChangeEvent make_change_event(Revision revision, std::vector<DesiredChange> written) {
+  // Most often already so: a batched write lists its devices in id order, once each.
+  const auto out_of_order = std::adjacent_find(written.begin(), written.end(),
+                                               [](const auto& a, const auto& b) { return !(a.device < b.device); });
+  if (out_of_order == written.end()) return ChangeEvent{revision, std::move(written)};
   std::stable_sort(written.begin(), written.end(),
                    [](const DesiredChange& a, const DesiredChange& b) { return a.device < b.device; });
   // Keep the last of each run of equal ids: reverse, unique, reverse.

@@ -160,8 +160,8 @@ class Store {
   /// Called after every commit that moved a device's desired config, in revision
   /// order, one call at a time: on the committing thread (one node) or on the
   /// store's feed thread (PostgreSQL, for every replica's commits). Set once, before
-  /// serving.
-  virtual void set_change_listener(std::function<void(const ChangeEvent&)> listener) = 0;
+  /// serving. The event is the listener's to keep (a group write's lists thousands).
+  virtual void set_change_listener(std::function<void(ChangeEvent)> listener) = 0;
 
   /// Called when the connections this node recorded may have been forgotten (its
   /// lease among several replicas lapsed while the database was out of reach), so the

@@ -29,7 +29,7 @@ class TimedStore final : public Store {
     observe_("write", std::chrono::steady_clock::now() - started);
     return status;
   }
-  void set_change_listener(std::function<void(const ChangeEvent&)> listener) override {
+  void set_change_listener(std::function<void(ChangeEvent)> listener) override {
     inner_.set_change_listener(std::move(listener));
   }
   void set_connections_lost_listener(std::function<void()> listener) override {

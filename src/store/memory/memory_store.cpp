@@ -231,14 +231,14 @@ class MemoryStore final : public Store {
     return {};
   }
 
-  void set_change_listener(std::function<void(const ChangeEvent&)> listener) override {
+  void set_change_listener(std::function<void(ChangeEvent)> listener) override {
     listener_ = std::move(listener);
   }
 
  private:
   std::shared_mutex mu_;
   State state_;
-  std::function<void(const ChangeEvent&)> listener_;
+  std::function<void(ChangeEvent)> listener_;
 };
 
 }  // namespace

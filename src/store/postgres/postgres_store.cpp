@@ -97,7 +97,7 @@ class PostgresStore final : public Store {
     return status;
   }
 
-  void set_change_listener(std::function<void(const ChangeEvent&)> listener) override {
+  void set_change_listener(std::function<void(ChangeEvent)> listener) override {
     std::lock_guard lock(listener_mu_);
     listener_ = std::move(listener);
   }
@@ -221,7 +221,7 @@ class PostgresStore final : public Store {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Conn>> idle_;
   std::mutex listener_mu_;
-  std::function<void(const ChangeEvent&)> listener_;
+  std::function<void(ChangeEvent)> listener_;
   std::function<void()> connections_lost_;
   std::unique_ptr<postgres::ChangeFeed> feed_;
 };

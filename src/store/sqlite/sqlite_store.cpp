@@ -477,7 +477,7 @@ class SqliteStore final : public Store {
     }
   }
 
-  void set_change_listener(std::function<void(const ChangeEvent&)> listener) override {
+  void set_change_listener(std::function<void(ChangeEvent)> listener) override {
     listener_ = std::move(listener);
   }
 
@@ -540,7 +540,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Db> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> readers_;
-  std::function<void(const ChangeEvent&)> listener_;
+  std::function<void(ChangeEvent)> listener_;
 };
 
 }  // namespace
