@@ -171,11 +171,14 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
       }
     }
     DeviceChange change;
-    change.before = device.desired;
     // A stored device always has a digest; only one being created has none.
     change.is_new = device.desired.sha256.empty();
     change.config_changed = change.is_new || planned->sha256 != device.desired.sha256;
-    if (change.config_changed) {
+    if (!change.config_changed) {
+      change.before = device.desired;
+    } else {
+      change.before = std::move(device.desired);
+      device.desired.revision = change.before.revision;
       device.desired.config = has_values ? std::move(own.view.effective.config) : view.effective.config;
       device.desired.sha256 = planned->sha256;
       device.desired.schema =
@@ -197,8 +200,16 @@ core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, co
                       bool write_unchanged) {
   const bool any = std::any_of(changes.begin(), changes.end(), [](const auto& c) { return c.config_changed; });
   const core::Revision rev = any ? tx.take_revision() : 0;
-  // A group write moves many devices from the same config to the same config.
+  // A group write moves many devices from the same config to the same config: one
+  // history entry is filled in, and only what differs from the previous device's is
+  // set again (the diff is worked out once per pair of configs).
   std::map<std::pair<std::string, std::string>, json::value> diffs;
+  core::HistoryEntry h;
+  h.revision = rev;
+  h.at = ctx.now;
+  h.actor = ctx.actor.name;
+  h.action = action;
+  const std::pair<std::string, std::string>* h_configs = nullptr;  // (before, after) digests h holds
   for (auto& c : changes) {
     if (c.config_changed) {
       c.device.desired.revision = rev;
@@ -214,17 +225,15 @@ core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, co
       tx.update_desired(c.device.id, c.device.desired);  // a group or schema write: only this moved
     }
     if (c.config_changed) {
-      core::HistoryEntry h;
       h.device = c.device.id;
-      h.revision = rev;
-      h.at = ctx.now;
-      h.actor = ctx.actor.name;
-      h.action = action;
       auto [diff, fresh] = diffs.try_emplace({c.before.sha256, c.device.desired.sha256});
       if (fresh) diff->second = core::merge_diff(c.before.config, c.device.desired.config);
-      h.change = diff->second;
-      h.config = c.device.desired.config;
-      h.sha256 = c.device.desired.sha256;
+      if (h_configs != &diff->first) {
+        h_configs = &diff->first;
+        h.change = diff->second;
+        h.config = c.device.desired.config;
+        h.sha256 = c.device.desired.sha256;
+      }
       tx.append_history(h);
     }
   }

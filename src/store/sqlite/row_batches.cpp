@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace henge::store::sqlite {
 
 namespace json = boost::json;
@@ -48,8 +50,14 @@ void RowBatches::flush_desired(Db& db, ConfigTexts& texts, std::vector<DesiredCh
       "WHERE id IN (SELECT value FROM json_each(?1)) AND desired_revision != ?2 RETURNING id");
   st.bind_all(desired_ids_, desired_.revision, texts.of(desired_.sha256, desired_.config), desired_.sha256,
               desired_.schema);
-  while (st.step()) {
-    if (desired_.revision != 0) changed.push_back({st.text(0), desired_});
+  std::vector<std::string> ids;
+  while (st.step()) ids.push_back(st.text(0));
+  // In id order, as the change event lists them: sorting the ids here is cheaper than
+  // sorting the changes there.
+  std::sort(ids.begin(), ids.end());
+  if (desired_.revision != 0) {
+    changed.reserve(changed.size() + ids.size());
+    for (auto& id : ids) changed.push_back({std::move(id), desired_});
   }
   desired_ids_.clear();
 }
