@@ -10,7 +10,6 @@
 #include "store/change_event.hpp"
 #include "store/config_texts.hpp"
 #include "store/labels_json.hpp"
-#include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/row_batches.hpp"
@@ -434,10 +433,7 @@ Error storage_error(const SqliteError& e) {
 // without SQLite's busy-waiting between our own threads.
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::string path)
-      : path_(std::move(path)),
-        writer_(open()),
-        checkpointer_(std::make_unique<sqlite::Checkpointer>(path_, *writer_)) {}
+  explicit SqliteStore(std::string path) : path_(std::move(path)), writer_(open()) {}
 
   Status read(const std::function<Status(ReadTx&)>& fn) override {
     std::unique_ptr<Db> db = acquire();
@@ -540,7 +536,6 @@ class SqliteStore final : public Store {
   std::string path_;
   std::mutex write_mu_;
   std::unique_ptr<Db> writer_;
-  std::unique_ptr<sqlite::Checkpointer> checkpointer_;  // after writer_: gone before it
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Db>> readers_;
   std::function<void(ChangeEvent)> listener_;

@@ -1,14 +1,11 @@
-// What only the SQLite store promises: data survives reopening, a database from a
-// newer henge is refused rather than misread, and checkpoints stay off the writer's path.
+// What only the SQLite store promises: data survives reopening, and a database from a
+// newer henge is refused rather than misread.
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
-#include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -74,40 +71,3 @@ TEST(SqliteStore, UnopenablePathIsUnavailable) {
 
 }  // namespace
 }  // namespace henge::store
-
-namespace henge::store::sqlite {
-namespace {
-
-// The write-ahead log is copied back into the database off the writer's path, once it
-// is long: the commits leave the database file as it was, and the checkpointer's
-// thread grows it.
-TEST(Checkpointer, CopiesALongLogIntoTheDatabaseOnItsOwnThread) {
-  const auto dir = std::filesystem::temp_directory_path() / ("henge-checkpointer-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const auto path = (dir / "c.db").string();
-  Db writer(path);
-  writer.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (v TEXT NOT NULL)");
-  sqlite3_wal_checkpoint_v2(writer.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-  const auto empty = std::filesystem::file_size(path);
-  {
-    Checkpointer checkpointer(path, writer, 50);
-    writer.exec("BEGIN");
-    for (int i = 0; i < 2000; ++i) {
-      auto st = writer.prepare("INSERT INTO t (v) VALUES (?)");
-      st.bind_all(std::string(200, static_cast<char>('a' + i % 26))).run();
-    }
-    writer.exec("COMMIT");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (checkpointer.runs() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-    EXPECT_EQ(checkpointer.runs(), 1u);
-  }
-  EXPECT_GT(std::filesystem::file_size(path), empty + 50 * 4096) << "the log's pages are in the database";
-  auto count = writer.prepare("SELECT COUNT(*) FROM t");
-  ASSERT_TRUE(count.step());
-  EXPECT_EQ(count.i64(0), 2000);
-  std::filesystem::remove_all(dir);
-}
-
-}  // namespace
-}  // namespace henge::store::sqlite
