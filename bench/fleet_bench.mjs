@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Fleet, monotonicNs } from './loadgen/driver.mjs';
-import { cpuSeconds, join, machine, median, registerFleet, rssKiB, shares, startHenged } from './fleet_lib.mjs';
+import { cpuSeconds, join, machine, median, registerFleet, restartHenged, rssKiB, shares, startHenged } from './fleet_lib.mjs';
 import { agent, request } from './lib.mjs';
 
 const [scenario, ...rest] = process.argv.slice(2);
@@ -70,19 +70,22 @@ async function one() {
   const FANOUTS = Number(args.fanouts ?? 5);
   const IDLE = Number(args.idle ?? 30);
   const dir = mkdtempSync(join(tmpdir(), 'henge-fleet-'));
-  const henged = await startHenged(HENGED, { dir });
-  const pid = henged.proc.pid;
+  let henged = await startHenged(HENGED, { dir });
   try {
-    console.log(`scenario one: henged pid ${pid}, ${N} streams from ${Math.ceil(N / PER_PROCESS)} load generators`);
+    console.log(`scenario one: ${N} streams from ${Math.ceil(N / PER_PROCESS)} load generators`);
     await request(henged.port, 'PUT', '/v1/groups/fleet', { priority: 0 });
     const t = performance.now();
     const tokens = await registerFleet(henged.port, { prefix: 'fleet', count: N, groups: ['fleet'], file: join(dir, 'tokens.csv') });
     console.log(`registered ${N} devices in ${((performance.now() - t) / 1000).toFixed(1)} s (POST /v1/devices:batch)`);
-    await sleep(1000);  // let the registration's garbage settle before the baseline
+    // A fresh process on the registered fleet: no stream reuses the heap registering left.
+    henged = await restartHenged(HENGED, henged, dir);
+    await sleep(1000);
+    const { pid } = henged.proc;
     const rssBase = rssKiB(pid);
 
     // 1. Connect half the streams, then the other half (what the second half adds is
-    // the cost of a stream, free of what registering left in the heap), then sit idle.
+    // the cost of a stream, free of one-time growth such as SQLite's page caches), then
+    // sit idle.
     const half = Math.floor(N / 2);
     const halves = [
       new Fleet(LOADGEN, { servers: [henged.address], tokens, shares: shares(half, PER_PROCESS) }),
@@ -171,9 +174,7 @@ async function storm() {
     // SIGTERM: henged sends goaway "shutdown" to every stream over its drain period
     // (1 s here), then exits; the streams find it gone and back off until it is back.
     const stopped = performance.now();
-    henged.proc.kill('SIGTERM');
-    await henged.exited;
-    henged = await startHenged(HENGED, { dir, port });
+    henged = await restartHenged(HENGED, henged, dir);
     const restarted = monotonicNs();
     console.log(`henged stopped and restarted in ${((performance.now() - stopped) / 1000).toFixed(2)} s`);
     const w = await request(port, 'PUT', '/v1/groups/fleet', { priority: 0, config: { after_restart: true } });

@@ -26,6 +26,14 @@ export async function startHenged(bin, { dir, port, args = [] }) {
   return { proc, port, address: `127.0.0.1:${port}`, exited, log: () => log };
 }
 
+// Stops henged (SIGTERM: it drains its streams) and starts it again on the same data
+// directory and port.
+export async function restartHenged(bin, h, dir, args = []) {
+  h.proc.kill('SIGTERM');
+  await h.exited;
+  return startHenged(bin, { dir, port: h.port, args });
+}
+
 // Registers `count` devices named `${prefix}-${i}` in `groups`, 10,000 a request, and
 // writes their tokens to `file` as id,token lines. Returns the file.
 export async function registerFleet(port, { prefix, count, groups, file }) {

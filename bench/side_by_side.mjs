@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MqttPublisher, etcdPut, startEtcd, startMosquitto } from './brokers.mjs';
-import { cpuSeconds, join, machine, median, registerFleet, rssKiB, shares, startHenged } from './fleet_lib.mjs';
+import { cpuSeconds, join, machine, median, registerFleet, restartHenged, rssKiB, shares, startHenged } from './fleet_lib.mjs';
 import { agent, pct, request } from './lib.mjs';
 import { Fleet, monotonicNs } from './loadgen/driver.mjs';
 
@@ -43,9 +43,12 @@ const SYSTEMS = (args.systems ?? 'henge,mosquitto,etcd').split(',');
 // (and henge's tokens), the loadgen protocol, and the two writes.
 const systems = {
   async henge(dir, N) {
-    const h = await startHenged(HENGED, { dir });
+    let h = await startHenged(HENGED, { dir });
     await request(h.port, 'PUT', '/v1/groups/fleet', { priority: 0 });
     const tokens = await registerFleet(h.port, { prefix: 'fleet', count: N, groups: ['fleet'], file: join(dir, 'ids.csv') });
+    // A fresh process on the registered fleet, so that no stream reuses the heap that
+    // registering left behind (which would understate what a stream costs).
+    h = await restartHenged(HENGED, h, dir);
     const ok = (r) => { if (r.status !== 200 && r.status !== 201) throw new Error(`henge write: ${r.status}`); };
     return {
       name: 'henge', protocol: 'henge', pid: h.proc.pid, address: h.address, tokens,
@@ -161,7 +164,7 @@ function table(results) {
     out.push('', `N = ${N}`, '', `| Measure | ${at.map((r) => r.system).join(' | ')}${henge ? others.map((o) => ` | henge ÷ ${o.system}`).join('') : ''} |`);
     out.push(`|---|${at.map(() => '---:').join('|')}${henge ? others.map(() => '|---:').join('') : ''}|`);
     for (const [label, f] of rows) {
-      const ratio = (o) => { const a = Number(f(henge)); const b = Number(f(o)); return b === 0 ? '—' : `${(a / b).toFixed(2)}×`; };
+      const ratio = (o) => { const a = Number(f(henge)); const b = Number(f(o)); return b === 0 ? '—' : `${(a / b).toPrecision(2)}×`; };
       out.push(`| ${label} | ${at.map((r) => f(r)).join(' | ')}${henge ? others.map((o) => ` | ${ratio(o)}`).join('') : ''} |`);
     }
   }

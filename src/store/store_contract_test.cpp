@@ -522,6 +522,47 @@ TEST_P(StoreContract, ManyDesiredUpdatesAndHistoryInOneWrite) {
   EXPECT_EQ(h->action, "group.put");
 }
 
+// Stores may batch what a group write sends them (SQLite: runs of equal rows); the
+// result is what writing them one by one, in order, would have left.
+TEST_P(StoreContract, BatchedRowsEndAsIfWrittenOneByOne) {
+  write_ok([&](WriteTx& tx) {
+    for (const char* id : {"a", "b", "c"}) tx.insert_device(make_device(id, {"g"}));
+    return Status{};
+  });
+  const auto first = json::parse(R"({"v":1})");
+  const auto second = json::parse(R"({"v":2})");
+  std::vector<ChangeEvent> events;
+  store_->set_change_listener([&](const ChangeEvent& e) { events.push_back(e); });
+  Revision rev = 0;
+  write_ok([&](WriteTx& tx) {
+    rev = tx.take_revision();
+    for (const char* id : {"c", "a", "b"}) {
+      tx.update_desired(id, Desired{rev, first, "sha-1", ""});
+      tx.append_history(HistoryEntry{id, rev, 5, "op", "group.put", json::object{{"v", 1}}, first, "sha-1"});
+    }
+    // "a"'s entry again, after the others: the later one wins.
+    tx.append_history(HistoryEntry{"a", rev, 5, "op", "group.put", json::object{{"v", 2}}, second, "sha-2"});
+    return Status{};
+  });
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events[0].changes.size(), 3u);
+  EXPECT_EQ(events[0].changes[0].device, "a");
+  EXPECT_EQ(events[0].changes[1].device, "b");
+  EXPECT_EQ(events[0].changes[2].device, "c");
+  for (const char* id : {"a", "b", "c"}) {
+    auto d = read<std::optional<Device>>([&](ReadTx& tx) { return tx.device(id); });
+    ASSERT_TRUE(d.has_value()) << id;
+    EXPECT_EQ(d->desired.revision, rev) << id;
+    EXPECT_EQ(d->desired.config, first) << id;
+  }
+  for (const char* id : {"a", "b", "c"}) {
+    auto h = read<std::optional<HistoryEntry>>([&](ReadTx& tx) { return tx.history_entry(id, rev); });
+    ASSERT_TRUE(h.has_value()) << id;
+    EXPECT_EQ(h->config, std::string(id) == "a" ? second : first) << id;
+    EXPECT_EQ(h->sha256, std::string(id) == "a" ? "sha-2" : "sha-1") << id;
+  }
+}
+
 TEST_P(StoreContract, DeviceStateIsWrittenApartFromTheDevice) {
   write_ok([&](WriteTx& tx) {
     tx.insert_device(make_device("d"));
