@@ -231,9 +231,7 @@ class MemoryStore final : public Store {
     return {};
   }
 
-  void set_change_listener(std::function<void(ChangeEvent)> listener) override {
-    listener_ = std::move(listener);
-  }
+  void set_change_listener(std::function<void(ChangeEvent)> listener) override { listener_ = std::move(listener); }
 
  private:
   std::shared_mutex mu_;
