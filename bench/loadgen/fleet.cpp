@@ -22,6 +22,7 @@ std::int64_t now_ns() {
 namespace {
 
 constexpr std::uint32_t kWatch = UINT32_MAX;  // epoll data of the control descriptor
+
 }  // namespace
 
 struct Fleet::Conn {
@@ -140,7 +141,7 @@ void Fleet::on_ready(std::uint32_t i, std::uint32_t events) {
 
 void Fleet::on_bytes(std::uint32_t i, std::string_view bytes) {
   auto& c = conns_[i];
-  heard_ = {};
+  heard_.reset();
   c.session->feed(bytes, heard_);
   const auto now = now_ns();
   if (heard_.opened && c.state == Conn::State::greeted) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace henge::loadgen {
@@ -37,6 +38,14 @@ struct Heard {
   std::int64_t retry_after_ms = 0;       ///< with `failed`: wait at least this long
   std::optional<std::int64_t> retry_ms;  ///< the server's retry window, when it sent one
   std::vector<std::int64_t> revisions;   ///< one per event heard: its number
+
+  /// Forgets what was heard, keeping the revisions' storage for the next bytes.
+  void reset() {
+    auto kept = std::move(revisions);
+    kept.clear();
+    *this = Heard{};
+    revisions = std::move(kept);
+  }
 };
 
 class Session {
