@@ -95,29 +95,17 @@ class SqliteTx final : public WriteTx {
     return out;
   }
 
-  // These two read thousands of devices at once: the vector is sized first, as growing
-  // it moves every device read so far.
   std::vector<Device> devices_in_group(std::string_view name) override {
-    std::vector<Device> out;
-    if (auto count = prepare("SELECT COUNT(*) FROM device_groups WHERE group_name = ?"); count.bind_all(name).step()) {
-      out.reserve(static_cast<std::size_t>(count.i64(0)));
-    }
-    auto st = prepare(HENGE_DEVICE_SELECT
-                      "WHERE id IN (SELECT device_id FROM device_groups WHERE group_name = ?) ORDER BY id");
-    st.bind_all(name);
-    while (st.step()) out.push_back(read_device(st));
-    return out;
+    auto count = prepare("SELECT COUNT(*) FROM device_groups WHERE group_name = ?");
+    auto rows = prepare(HENGE_DEVICE_SELECT
+                        "WHERE id IN (SELECT device_id FROM device_groups WHERE group_name = ?) ORDER BY id");
+    return read_many(count.bind_all(name), rows.bind_all(name));
   }
 
   std::vector<Device> devices_with_schema(std::string_view name) override {
-    std::vector<Device> out;
-    if (auto count = prepare("SELECT COUNT(*) FROM devices WHERE schema_name = ?"); count.bind_all(name).step()) {
-      out.reserve(static_cast<std::size_t>(count.i64(0)));
-    }
-    auto st = prepare(HENGE_DEVICE_SELECT "WHERE schema_name = ? ORDER BY id");
-    st.bind_all(name);
-    while (st.step()) out.push_back(read_device(st));
-    return out;
+    auto count = prepare("SELECT COUNT(*) FROM devices WHERE schema_name = ?");
+    auto rows = prepare(HENGE_DEVICE_SELECT "WHERE schema_name = ? ORDER BY id");
+    return read_many(count.bind_all(name), rows.bind_all(name));
   }
 
   std::optional<SchemaVersion> schema(std::string_view name, std::int64_t version) override {
@@ -359,6 +347,15 @@ class SqliteTx final : public WriteTx {
       auto st = prepare("INSERT OR IGNORE INTO device_groups (group_name, device_id) VALUES (?, ?)");
       st.bind_all(g, d.id).run();
     }
+  }
+
+  // The devices `rows` selects, `count` of them: a group or schema write reads thousands
+  // at once, and sizing the vector first spares moving every device read so far.
+  static std::vector<Device> read_many(Stmt& count, Stmt& rows) {
+    std::vector<Device> out;
+    if (count.step()) out.reserve(static_cast<std::size_t>(count.i64(0)));
+    while (rows.step()) out.push_back(read_device(rows));
+    return out;
   }
 
   static Device read_device(Stmt& st) {
