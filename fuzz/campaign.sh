@@ -10,7 +10,7 @@ seconds=${1:-720}
 out=${2:-$(mktemp -d)}
 mkdir -p "$out/crashes"
 failed=0
-for target in http merge_patch json_pointer schema sse_parser; do
+for target in http round_trip merge_patch json_pointer schema sse_parser; do
   corpus="$out/corpus/$target"
   mkdir -p "$corpus"
   log="$out/$target.log"

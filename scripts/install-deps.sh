@@ -17,6 +17,7 @@ packages=(
   libsqlite3-dev libpq-dev libssl-dev libcli11-dev libvalijson-dev libre2-dev
   libgtest-dev
   libcurl4-openssl-dev libcjson-dev libgpiod-dev
+  jq  # the README's curl walkthrough reads revisions and tokens from the answers
 )
 if (( want_test )); then
   packages+=(curl openssl nodejs npm valgrind)

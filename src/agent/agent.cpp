@@ -93,14 +93,14 @@ int Agent::run() {
   remove_stale_temporaries(settings_.state_dir + "/state.json");
   log::info("agent starting", {{"server", http_.server().scheme + "://" + http_.server().host_header()},
                                {"output", applier_.settings().output},
-                               {"applied_revision", std::to_string(state_.revision)}});
+                               {"applied_revision", state_.revision}});
   while (!stopping_) {
     const auto started = Clock::now();
     const Ended ended = connect_once();
     if (stopping_) break;
     const auto lasted = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     const auto delay = delay_for(ended, lasted);
-    log::debug("reconnecting", {{"in", seconds_text(delay)}, {"failures", std::to_string(backoff_.failures())}});
+    log::debug("reconnecting", {{"in", seconds_text(delay)}, {"failures", backoff_.failures()}});
     wait(delay);
   }
   log::info("agent stopped");
@@ -149,7 +149,7 @@ Agent::Ended Agent::connect_once() {
   goaway_.clear();
   bool broken = false;
   const auto on_head = [this](const client::HttpResponse&) {
-    log::info("stream connected", {{"last_event_id", std::to_string(state_.revision)}});
+    log::info("stream connected", {{"last_event_id", state_.revision}});
     last_issue_.clear();
     if (state_.unsent_ack) send_ack();
     send_report();
@@ -201,7 +201,7 @@ Agent::Ended Agent::connect_once() {
   }
   if (broken) {
     log::error("the stream sent an event over the size limit; reconnecting",
-               {{"limit_bytes", std::to_string(settings_.max_config_bytes)}});
+               {{"limit_bytes", settings_.max_config_bytes}});
     return Ended::closed;
   }
   if (!goaway_.empty()) {
@@ -234,7 +234,7 @@ void Agent::on_config(const std::string& data) {
     return;
   }
   if (doc->revision == state_.revision && doc->sha256 == state_.sha256) {
-    log::info("config already in place", {{"revision", std::to_string(doc->revision)}});
+    log::info("config already in place", {{"revision", doc->revision}});
     state_.unsent_ack = Ack{doc->revision, true, {}};
   } else {
     auto report = applier_.apply(*doc);
@@ -244,11 +244,9 @@ void Agent::on_config(const std::string& data) {
     }
     state_.unsent_ack = report.ack;
     if (report.ack.applied) {
-      log::info(
-          "applied",
-          {{"revision", std::to_string(doc->revision)}, {"sha256", doc->sha256}, {"changed", join(report.changed)}});
+      log::info("applied", {{"revision", doc->revision}, {"sha256", doc->sha256}, {"changed", join(report.changed)}});
     } else {
-      log::error("rejected", {{"revision", std::to_string(doc->revision)}, {"error", report.ack.error}});
+      log::error("rejected", {{"revision", doc->revision}, {"error", report.ack.error}});
     }
   }
   persist();
@@ -267,18 +265,17 @@ void Agent::send_ack() {
   auto answer = http_.request(request, kCallTimeout);
   if (!answer.ok()) {
     log::warn("cannot send the ack; it is kept and sent on the next connection",
-              {{"revision", std::to_string(ack.revision)}, {"error", answer.error().message}});
+              {{"revision", ack.revision}, {"error", answer.error().message}});
     return;
   }
   const bool never = answer->status == 400 || answer->status == 409;  // sending it again cannot help
   if (answer->status / 100 != 2 && !never) {
     log::warn("the server did not take the ack; it is kept and sent on the next connection",
-              {{"revision", std::to_string(ack.revision)}, {"detail", problem_detail(*answer)}});
+              {{"revision", ack.revision}, {"detail", problem_detail(*answer)}});
     return;
   }
   if (never) {
-    log::warn("the server refused the ack",
-              {{"revision", std::to_string(ack.revision)}, {"detail", problem_detail(*answer)}});
+    log::warn("the server refused the ack", {{"revision", ack.revision}, {"detail", problem_detail(*answer)}});
   }
   state_.unsent_ack.reset();
   persist();

@@ -117,7 +117,7 @@ std::optional<server::Response> App::over_caller_limits(const Route& route, cons
           over_limit(limits_.per_device, "device", who.name, "requests from device " + who.name, request_id)) {
     return refused;
   }
-  if (!route.stream) return std::nullopt;
+  if (!route.stream()) return std::nullopt;
   return over_limit(limits_.stream_connects, "stream_connect", who.name, "stream connections from device " + who.name,
                     request_id);
 }
@@ -150,6 +150,16 @@ server::Response App::handle(server::Request&& req) {
   std::string actor;
   // The route's pattern labels the request's metrics: a bounded set, unlike paths.
   std::string route_label = "unmatched";
+  // Why a request failed on henged's side: logged with it, never sent (the answer says
+  // "internal error" and the request id, which finds this line).
+  std::string cause;
+  auto fail = [&](const core::Error& e) -> server::Response {
+    if (server::http_status(e.code) < 500) return server::problem(e, request_id);
+    cause = e.message;
+    // 503s say what to wait for (draining, storage unavailable); a 500 says nothing.
+    if (e.code != Errc::internal) return server::problem(e, request_id);
+    return server::problem(make_error(Errc::internal, "internal error"), request_id);
+  };
   auto respond = [&]() -> server::Response {
     auto match = router_.match(req.method, req.path);
     if (match.kind == server::RouteMatch::Kind::found) {
@@ -179,7 +189,7 @@ server::Response App::handle(server::Request&& req) {
     }
     const core::TimeMs now = svc_.now();
     auto who = authenticate(svc_, req, now, route->access == Access::device);
-    if (!who) return server::problem(who.error(), request_id);
+    if (!who) return fail(who.error());
     actor = who->name;
     if (auto refused = over_caller_limits(*route, *who, request_id)) return std::move(*refused);
     if (route->access == Access::write && who->role == "viewer") {
@@ -192,14 +202,24 @@ server::Response App::handle(server::Request&& req) {
     if (!server::parse_query(req.query, ctx.query)) {
       return server::problem(make_error(Errc::invalid, "malformed percent-encoding in the query"), request_id);
     }
-    if (route->stream && !limits_.streams.acquire(address)) {
+    if (std::string_view(route->method) != "GET") {
+      if (auto checked = read_write_query(ctx, route->dry_run()); !checked) return fail(checked.error());
+    }
+    if (route->stream() && req.method == "HEAD") {
+      // What GET would answer, without opening the stream.
+      server::Response head;
+      head.content_type = "text/event-stream";
+      head.headers.emplace_back("Cache-Control", "no-store");
+      return head;
+    }
+    if (route->stream() && !limits_.streams.acquire(address)) {
       svc_.metrics.rate_limited.at("limit=\"streams_per_address\"").add();
       auto r = server::problem(make_error(Errc::rate_limited, "too many open streams from " + address), request_id);
       r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterStreamCap));
       return r;
     }
     auto result = route->handler(ctx);
-    if (route->stream) {
+    if (route->stream()) {
       if (result && result->stream) {
         // The count is given back when the stream ends, on whatever thread ends it.
         auto& streams = limits_.streams;
@@ -211,7 +231,7 @@ server::Response App::handle(server::Request&& req) {
         limits_.streams.release(address);
       }
     }
-    if (!result) return server::problem(result.error(), request_id);
+    if (!result) return fail(result.error());
     return std::move(result).value();
   };
   server::Response resp = respond();
@@ -222,13 +242,24 @@ server::Response App::handle(server::Request&& req) {
                              server::metrics::escape_label(req.method) + "\"";
   svc_.metrics.requests.at(labels + ",status=\"" + std::to_string(resp.status) + "\"").add();
   svc_.metrics.request_seconds.at(labels).observe(std::chrono::duration<double>(elapsed).count());
-  server::log::info("request", {{"method", req.method},
-                                {"path", req.path},
-                                {"status", std::to_string(resp.status)},
-                                {"ms", std::to_string(static_cast<double>(micros) / 1000.0)},
-                                {"actor", actor},
-                                {"request_id", request_id},
-                                {"remote", req.remote}});
+  if (!cause.empty()) {
+    server::log::error("request failed", {{"method", req.method},
+                                          {"path", req.path},
+                                          {"route", route_label},
+                                          {"status", resp.status},
+                                          {"cause", cause},
+                                          {"actor", actor},
+                                          {"request_id", request_id},
+                                          {"remote", req.remote}});
+  } else {
+    server::log::info("request", {{"method", req.method},
+                                  {"path", req.path},
+                                  {"status", resp.status},
+                                  {"ms", static_cast<double>(micros) / 1000.0},
+                                  {"actor", actor},
+                                  {"request_id", request_id},
+                                  {"remote", req.remote}});
+  }
   return resp;
 }
 

@@ -45,16 +45,23 @@ HandlerResult get_config(Ctx& ctx) {
 // The edit sees the transaction, so it reads what it needs at the same snapshot.
 using Edit = std::function<Status(store::ReadTx& tx, core::Device& device)>;
 
+// The audit log names a change, not the route that made it: every edit of a device's
+// own values is `config.set`, recorded as the merge patch from the old values to the
+// new, whether it came as a PUT, a merge patch or a JSON-pointer write.
+constexpr const char* kSetAction = "config.set";
+
 HandlerResult write_device_layer(Ctx& ctx, const std::string& action, const json::value& change, const Edit& edit) {
   HENGE_TRY(core::check_name("device id", ctx.params[0]));
   const bool dry = is_dry_run(ctx);
   json::object out;
   json::value dry_body;
+  json::value before;
   core::Revision rev = 0;
   HENGE_TRY(ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
     auto d = tx.device(ctx.params[0]);
     if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
     HENGE_TRY(check_if_match(ctx, d->desired.revision));
+    before = d->values;
     HENGE_TRY(edit(tx, *d));
     if (!d->values.is_object()) return make_error(Errc::invalid, "a device's values must be an object");
     d->updated_at = ctx.now;
@@ -66,7 +73,8 @@ HandlerResult write_device_layer(Ctx& ctx, const std::string& action, const json
     }
     const auto taken = commit(tx, *changes, ctx, action, true);
     const auto& stored = changes->front().device;
-    tx.append_audit(audit_entry(ctx, action, "device/" + stored.id, change, taken));
+    tx.append_audit(audit_entry(ctx, action, "device/" + stored.id,
+                                action == kSetAction ? core::merge_diff(before, stored.values) : change, taken));
     auto view = effective_config(ctx.svc, tx, stored);
     if (!view) return std::move(view).error();
     out = render_config(stored, *view);
@@ -81,7 +89,7 @@ HandlerResult put_config(Ctx& ctx) {
   auto body = json_body(ctx);
   if (!body) return std::move(body).error();
   if (!body->is_object()) return make_error(Errc::invalid, "the body must be a JSON object");
-  return write_device_layer(ctx, "config.put", *body, [&](store::ReadTx&, core::Device& d) -> Status {
+  return write_device_layer(ctx, kSetAction, nullptr, [&](store::ReadTx&, core::Device& d) -> Status {
     d.values = *body;
     return {};
   });
@@ -91,7 +99,7 @@ HandlerResult patch_config(Ctx& ctx) {
   auto body = json_body(ctx, {"application/merge-patch+json", "application/json"});
   if (!body) return std::move(body).error();
   if (!body->is_object()) return make_error(Errc::invalid, "a merge patch of a config must be a JSON object");
-  return write_device_layer(ctx, "config.patch", *body, [&](store::ReadTx&, core::Device& d) -> Status {
+  return write_device_layer(ctx, kSetAction, nullptr, [&](store::ReadTx&, core::Device& d) -> Status {
     d.values = core::apply_merge_patch(std::move(d.values), *body);
     return {};
   });
@@ -108,8 +116,7 @@ HandlerResult put_field(Ctx& ctx) {
   if (!ptr) return std::move(ptr).error();
   auto body = json_body(ctx);
   if (!body) return std::move(body).error();
-  const json::value change = json::object{{"path", ptr->str()}, {"value", *body}};
-  return write_device_layer(ctx, "config.set", change, [&](store::ReadTx&, core::Device& d) -> Status {
+  return write_device_layer(ctx, kSetAction, nullptr, [&](store::ReadTx&, core::Device& d) -> Status {
     return core::set_at(d.values, *ptr, *body);
   });
 }
@@ -117,8 +124,7 @@ HandlerResult put_field(Ctx& ctx) {
 HandlerResult delete_field(Ctx& ctx) {
   auto ptr = field_pointer(ctx);
   if (!ptr) return std::move(ptr).error();
-  const json::value change = json::object{{"path", ptr->str()}};
-  return write_device_layer(ctx, "config.unset", change, [&](store::ReadTx&, core::Device& d) -> Status {
+  return write_device_layer(ctx, kSetAction, nullptr, [&](store::ReadTx&, core::Device& d) -> Status {
     auto s = core::remove_at(d.values, *ptr);
     if (!s && s.error().code == Errc::not_found) {
       return make_error(Errc::not_found, "the device sets nothing at " + ptr->str() +
@@ -181,12 +187,12 @@ HandlerResult rollback(Ctx& ctx) {
 std::vector<Route> config_routes() {
   return {
       {"GET", "/v1/devices/{id}/config", get_config, Access::read},
-      {"PUT", "/v1/devices/{id}/config", put_config, Access::write},
-      {"PATCH", "/v1/devices/{id}/config", patch_config, Access::write},
-      {"PUT", "/v1/devices/{id}/config/{pointer*}", put_field, Access::write},
-      {"DELETE", "/v1/devices/{id}/config/{pointer*}", delete_field, Access::write},
+      {"PUT", "/v1/devices/{id}/config", put_config, Access::write, kDryRun},
+      {"PATCH", "/v1/devices/{id}/config", patch_config, Access::write, kDryRun},
+      {"PUT", "/v1/devices/{id}/config/{pointer*}", put_field, Access::write, kDryRun},
+      {"DELETE", "/v1/devices/{id}/config/{pointer*}", delete_field, Access::write, kDryRun},
       {"GET", "/v1/devices/{id}/history", get_history, Access::read},
-      {"POST", "/v1/devices/{id}/rollback", rollback, Access::write},
+      {"POST", "/v1/devices/{id}/rollback", rollback, Access::write, kDryRun},
   };
 }
 

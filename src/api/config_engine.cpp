@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "core/crypto.hpp"
+#include "core/json_policy.hpp"
 #include "core/merge_patch.hpp"
 
 namespace henge::api {
@@ -118,6 +119,14 @@ struct Planned {
 
 // What decides the effective config of a device with no values of its own: its schema
 // and its groups. Most of a fleet has none, so a group write works one config out once.
+// `s` with its field errors naming `device`.
+core::Status with_device(const std::string& device, core::Status s) {
+  if (s) return s;
+  auto e = std::move(s).error();
+  for (auto& d : e.details) d.device = device;
+  return e;
+}
+
 std::string layers_key(const core::Device& d) {
   std::string key = d.schema;
   for (const auto& g : d.groups) (key += '\n') += g;
@@ -132,12 +141,18 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
   out.reserve(devices.size());
   std::vector<core::FieldError> invalid;
   std::size_t invalid_devices = 0;
+  // Every layer a write brings in is held to the JSON policy before anything else
+  // walks it: a JSON-pointer write can build nesting that no request body had.
+  for (const auto& [name, group] : pending.groups) {
+    if (group) HENGE_TRY(with_device("", core::check_json(group->values, "the config of group " + name)));
+  }
   EffectiveConfigs configs(svc, tx, pending);
   std::map<std::string, Planned> by_layers;  // for devices without values of their own
   auto work_out = [&](const core::Device& device, Planned& p) -> core::Status {
     auto view = configs.of(device, false);
     if (!view) return std::move(view).error();
     p.view = std::move(*view);
+    HENGE_TRY(with_device(device.id, core::check_json(p.view.effective.config, "the effective config")));
     const std::string text = json::serialize(p.view.effective.config);
     p.size = text.size();
     p.sha256 = core::sha256_hex(text);
@@ -148,6 +163,7 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
     Planned* planned = &own;
     const bool has_values = !device.values.is_object() || !device.values.get_object().empty();
     if (has_values) {
+      HENGE_TRY(with_device(device.id, core::check_json(device.values, "the config of device " + device.id)));
       HENGE_TRY(work_out(device, own));
     } else {
       auto [it, fresh] = by_layers.try_emplace(layers_key(device));

@@ -57,6 +57,7 @@ struct Ctx {
   std::string request_id;
   Actor actor;
   core::TimeMs now = 0;
+  bool dry_run = false;  ///< `?dry_run=true` on a route that takes it (checked before the handler runs)
 
   /// The first query parameter named `name`, or nullptr.
   [[nodiscard]] const std::string* query_param(std::string_view name) const {
@@ -74,12 +75,19 @@ using HandlerFn = HandlerResult (*)(Ctx&);
 /// an admin token (admin: token management), or a device token (device).
 enum class Access { read, write, admin, device };
 
+/// Route::flags.
+inline constexpr unsigned kStream = 1;  ///< answers with an event stream (counted per source address)
+inline constexpr unsigned kDryRun = 2;  ///< a write that takes `?dry_run=true|false`
+
 struct Route {
   const char* method;
   const char* pattern;
   HandlerFn handler;
   Access access;
-  bool stream = false;  ///< answers with an event stream (counted per source address)
+  unsigned flags = 0;
+
+  [[nodiscard]] bool stream() const { return (flags & kStream) != 0; }
+  [[nodiscard]] bool dry_run() const { return (flags & kDryRun) != 0; }
 };
 
 }  // namespace henge::api

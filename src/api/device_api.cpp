@@ -198,7 +198,7 @@ HandlerResult report(Ctx& ctx) {
 
 std::vector<Route> device_api_routes() {
   return {
-      {"GET", "/v1/device/stream", stream, Access::device, true},
+      {"GET", "/v1/device/stream", stream, Access::device, kStream},
       {"GET", "/v1/device/config", poll_config, Access::device},
       {"POST", "/v1/device/ack", ack, Access::device},
       {"POST", "/v1/device/report", report, Access::device},

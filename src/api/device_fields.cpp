@@ -94,4 +94,23 @@ core::Result<NewDevice> parse_new_device(const json::object& body, core::TimeMs 
   return out;
 }
 
+json::array device_warnings(store::ReadTx& tx, const std::vector<core::Device>& devices) {
+  std::map<std::string, std::vector<const core::Device*>> missing;
+  std::map<std::string, bool> exists;
+  for (const auto& d : devices) {
+    if (d.schema.empty()) continue;
+    auto [it, fresh] = exists.try_emplace(d.schema, false);
+    if (fresh) it->second = tx.schema(d.schema, 0).has_value();
+    if (!it->second) missing[d.schema].push_back(&d);
+  }
+  json::array out;
+  for (const auto& [schema, named] : missing) {
+    const std::string who =
+        named.size() == 1 ? "device " + named.front()->id : std::to_string(named.size()) + " devices";
+    out.emplace_back("schema " + schema + " does not exist (yet): " + who +
+                     " get no defaults and no validation until it is created");
+  }
+  return out;
+}
+
 }  // namespace henge::api

@@ -2,6 +2,7 @@
 // The fields of a device as operators write them (id, schema, labels, groups, config):
 // parsed and checked the same way for one device, a batch of them and a change to one.
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <map>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "store/store.hpp"
 
 namespace henge::api {
 
@@ -33,5 +35,10 @@ struct NewDevice {
 /// A device to register, from POST /v1/devices's body or one item of a batch: only the
 /// fields above, `id` required.
 core::Result<NewDevice> parse_new_device(const boost::json::object& body, core::TimeMs now);
+
+/// What an operator should hear about `devices` without the write being refused: a
+/// schema they name that does not exist (yet), so they get no defaults and no
+/// validation until it does. One line per such schema; empty when there is nothing.
+boost::json::array device_warnings(store::ReadTx& tx, const std::vector<core::Device>& devices);
 
 }  // namespace henge::api

@@ -27,8 +27,10 @@ HandlerResult create_device(Ctx& ctx) {
   if (!parsed) return std::move(parsed).error();
   const auto& d = parsed->device;
   core::Device stored;
+  json::array warnings;
   auto status = ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
     if (tx.device(d.id)) return make_error(Errc::conflict, "device " + d.id + " already exists");
+    warnings = device_warnings(tx, {d});
     auto changes = plan(ctx.svc, tx, {d});
     if (!changes) return std::move(changes).error();
     const auto rev = commit(tx, *changes, ctx, "device.create", true);
@@ -39,6 +41,7 @@ HandlerResult create_device(Ctx& ctx) {
   HENGE_TRY(status);
   auto out = render_device(stored);
   out["token"] = parsed->token;
+  if (!warnings.empty()) out["warnings"] = std::move(warnings);
   auto resp = json_response(201, out);
   resp.headers.emplace_back("Location", "/v1/devices/" + stored.id);
   return resp;
@@ -66,10 +69,9 @@ HandlerResult list_devices(Ctx& ctx) {
     }
     q.status = *v;
   }
-  if (const auto* v = ctx.query_param("connected")) {
-    if (*v != "true" && *v != "false") return make_error(Errc::invalid, "connected must be true or false");
-    q.connected = *v == "true";
-  }
+  auto connected = bool_param(ctx, "connected");
+  if (!connected) return std::move(connected).error();
+  q.connected = *connected;
   for (const auto& [k, v] : ctx.query) {
     if (k != "schema" && k != "group" && k != "label" && k != "status" && k != "connected" && k != "limit" &&
         k != "cursor") {
@@ -113,12 +115,14 @@ HandlerResult patch_device(Ctx& ctx) {
   const bool dry = is_dry_run(ctx);
   core::Device stored;
   json::value dry_body;
+  json::array warnings;
   auto status = ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
     auto d = tx.device(ctx.params[0]);
     if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
     if (const auto* v = body.if_contains("schema")) HENGE_TRY(parse_schema_name(*v, d->schema));
     if (const auto* v = body.if_contains("labels")) HENGE_TRY(parse_labels(*v, d->labels, true));
     if (const auto* v = body.if_contains("groups")) HENGE_TRY(parse_groups(*v, d->groups));
+    if (body.contains("schema")) warnings = device_warnings(tx, {*d});
     d->updated_at = ctx.now;
     auto changes = plan(ctx.svc, tx, {*d});
     if (!changes) return std::move(changes).error();
@@ -133,7 +137,9 @@ HandlerResult patch_device(Ctx& ctx) {
   });
   HENGE_TRY(status);
   if (dry) return json_response(200, dry_body);
-  return json_response(200, render_device(stored));
+  auto out = render_device(stored);
+  if (!warnings.empty()) out["warnings"] = std::move(warnings);
+  return json_response(200, out);
 }
 
 HandlerResult delete_device(Ctx& ctx) {
@@ -171,7 +177,7 @@ std::vector<Route> device_routes() {
       {"POST", "/v1/devices", create_device, Access::write},
       {"GET", "/v1/devices", list_devices, Access::read},
       {"GET", "/v1/devices/{id}", get_device, Access::read},
-      {"PATCH", "/v1/devices/{id}", patch_device, Access::write},
+      {"PATCH", "/v1/devices/{id}", patch_device, Access::write, kDryRun},
       {"DELETE", "/v1/devices/{id}", delete_device, Access::write},
       {"POST", "/v1/devices/{id}/token", rotate_token, Access::write},
   };

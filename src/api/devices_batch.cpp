@@ -60,6 +60,7 @@ HandlerResult create_devices(Ctx& ctx) {
   }
 
   core::Revision revision = 0;
+  json::array warnings;
   auto status = ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
     std::vector<FieldError> taken;
     std::string named;
@@ -78,6 +79,7 @@ HandlerResult create_devices(Ctx& ctx) {
     std::vector<core::Device> devices;
     devices.reserve(parsed.size());
     for (const auto& p : parsed) devices.push_back(p.device);
+    warnings = device_warnings(tx, devices);
     auto changes = plan(ctx.svc, tx, std::move(devices));
     if (!changes) return std::move(changes).error();
     revision = commit(tx, *changes, ctx, "device.create", true);
@@ -91,7 +93,9 @@ HandlerResult create_devices(Ctx& ctx) {
   json::array out;
   out.reserve(parsed.size());
   for (const auto& p : parsed) out.push_back(json::object{{"id", p.device.id}, {"token", p.token}});
-  return json_response(201, json::object{{"revision", revision}, {"devices", std::move(out)}});
+  json::object answer{{"revision", revision}, {"devices", std::move(out)}};
+  if (!warnings.empty()) answer["warnings"] = std::move(warnings);
+  return json_response(201, answer);
 }
 
 }  // namespace

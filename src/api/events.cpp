@@ -32,7 +32,7 @@ HandlerResult events(Ctx& ctx) {
 }  // namespace
 
 std::vector<Route> event_routes() {
-  return {{"GET", "/v1/events", events, Access::read, true}};
+  return {{"GET", "/v1/events", events, Access::read, kStream}};
 }
 
 }  // namespace henge::api

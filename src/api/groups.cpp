@@ -142,14 +142,17 @@ HandlerResult write_group_config(Ctx& ctx, bool merge) {
   const bool dry = is_dry_run(ctx);
   json::value dry_body;
   core::Group stored;
-  const std::string action = merge ? "group.config.patch" : "group.config.put";
+  // Named for the change, not the route (as a device's config.set): the merge patch
+  // from the group's old values to its new ones.
+  const std::string action = "group.config.set";
   HENGE_TRY(ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
     auto g = tx.group(name);
     if (!g) return make_error(Errc::not_found, "no group " + name + " (create it with PUT /v1/groups/" + name + ")");
     HENGE_TRY(check_if_match(ctx, g->revision));
+    const json::value before = g->values;
     g->values = merge ? core::apply_merge_patch(std::move(g->values), *body) : *body;
     g->updated_at = ctx.now;
-    HENGE_TRY(change_group(ctx, tx, name, *g, action, *body, dry, dry_body));
+    HENGE_TRY(change_group(ctx, tx, name, *g, action, core::merge_diff(before, g->values), dry, dry_body));
     if (!dry) stored = *tx.group(name);
     return {};
   }));
@@ -170,11 +173,11 @@ std::vector<Route> group_routes() {
   return {
       {"GET", "/v1/groups", list_groups, Access::read},
       {"GET", "/v1/groups/{name}", get_group, Access::read},
-      {"PUT", "/v1/groups/{name}", put_group, Access::write},
-      {"DELETE", "/v1/groups/{name}", delete_group, Access::write},
+      {"PUT", "/v1/groups/{name}", put_group, Access::write, kDryRun},
+      {"DELETE", "/v1/groups/{name}", delete_group, Access::write, kDryRun},
       {"GET", "/v1/groups/{name}/config", get_group_config, Access::read},
-      {"PUT", "/v1/groups/{name}/config", put_group_config, Access::write},
-      {"PATCH", "/v1/groups/{name}/config", patch_group_config, Access::write},
+      {"PUT", "/v1/groups/{name}/config", put_group_config, Access::write, kDryRun},
+      {"PATCH", "/v1/groups/{name}/config", patch_group_config, Access::write, kDryRun},
   };
 }
 

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/crypto.hpp"
+#include "core/json_policy.hpp"
 
 namespace henge::api {
 namespace json = boost::json;
@@ -46,12 +47,8 @@ core::Result<json::value> json_body(const Ctx& ctx, std::initializer_list<std::s
     names += mt;
   }
   if (!accepted) return make_error(Errc::unsupported_media_type, "Content-Type must be " + names);
-  json::parse_options opts;
-  opts.max_depth = 64;
-  boost::system::error_code ec;
-  auto v = json::parse(ctx.req.body, ec, {}, opts);
-  if (ec) return make_error(Errc::invalid, "the body is not valid JSON: " + ec.message());
-  return v;
+  // The body as a whole is held to the document depth: what it wraps can only be less.
+  return core::parse_json(ctx.req.body, "the body");
 }
 
 core::Result<json::object> json_object_body(const Ctx& ctx) {
@@ -148,8 +145,29 @@ core::Status check_if_match(const Ctx& ctx, core::Revision current) {
 }
 
 bool is_dry_run(const Ctx& ctx) {
-  const auto* v = ctx.query_param("dry_run");
-  return v != nullptr && (*v == "true" || *v == "1");
+  return ctx.dry_run;
+}
+
+core::Result<std::optional<bool>> bool_param(const Ctx& ctx, std::string_view name) {
+  const auto* v = ctx.query_param(name);
+  if (v == nullptr) return std::optional<bool>{};
+  if (*v == "true" || *v == "1") return std::optional<bool>{true};
+  if (*v == "false" || *v == "0") return std::optional<bool>{false};
+  return make_error(Errc::invalid, std::string(name) + " must be true or false (or 1 or 0), not '" + *v + "'");
+}
+
+core::Status read_write_query(Ctx& ctx, bool takes_dry_run) {
+  for (const auto& [k, v] : ctx.query) {
+    if (k != "dry_run" || !takes_dry_run) {
+      return make_error(Errc::invalid,
+                        "unknown query parameter '" + k + "'" +
+                            (takes_dry_run ? " (this write takes only dry_run)" : " (this write takes none)"));
+    }
+  }
+  auto dry = bool_param(ctx, "dry_run");
+  if (!dry) return std::move(dry).error();
+  ctx.dry_run = dry->value_or(false);
+  return {};
 }
 
 core::AuditEntry audit_entry(const Ctx& ctx, std::string action, std::string target, json::value change,

@@ -12,8 +12,9 @@
 
 namespace henge::api {
 
-/// The body parsed as JSON. Errc::unsupported_media_type unless the Content-Type is
-/// one of `media_types`; Errc::invalid when it does not parse.
+/// The body parsed as JSON by the one policy (core/json_policy.hpp).
+/// Errc::unsupported_media_type unless the Content-Type is one of `media_types`;
+/// Errc::invalid when it does not parse or breaks the policy.
 core::Result<boost::json::value> json_body(const Ctx& ctx,
                                            std::initializer_list<std::string_view> media_types = {"application/json"});
 /// json_body() that must be an object.
@@ -42,8 +43,18 @@ core::Result<std::optional<core::Revision>> if_match(const Ctx& ctx);
 /// Errc::precondition_failed when If-Match is present and differs from `current`.
 core::Status check_if_match(const Ctx& ctx, core::Revision current);
 
-/// `?dry_run=true`.
+/// `?dry_run=true` (read_write_query() has read it).
 bool is_dry_run(const Ctx& ctx);
+
+/// The boolean query parameter `name`: nullopt when absent; `true`/`1` or `false`/`0`,
+/// Errc::invalid for anything else (a flag that is not understood must not pass for
+/// false: `?dry_run=yes` would perform the write).
+core::Result<std::optional<bool>> bool_param(const Ctx& ctx, std::string_view name);
+
+/// Checks the query of a write before its handler runs: Errc::invalid for any
+/// parameter but `dry_run` (and for that one too unless `takes_dry_run`), or for a
+/// dry_run that is not a boolean. Sets ctx.dry_run.
+core::Status read_write_query(Ctx& ctx, bool takes_dry_run);
 
 /// What `fn(tx)` returns, read in a transaction of its own.
 template <class Fn>

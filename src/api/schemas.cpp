@@ -113,7 +113,7 @@ std::vector<Route> schema_routes() {
   return {
       {"GET", "/v1/schemas", list_schemas, Access::read},
       {"GET", "/v1/schemas/{name}", get_schema, Access::read},
-      {"PUT", "/v1/schemas/{name}", put_schema, Access::write},
+      {"PUT", "/v1/schemas/{name}", put_schema, Access::write, kDryRun},
       {"GET", "/v1/schemas/{name}/versions", list_versions, Access::read},
   };
 }

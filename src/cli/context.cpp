@@ -149,4 +149,13 @@ std::string revision_summary(const ApiAnswer& answer) {
   return "revision " + field(answer.body, "revision");
 }
 
+void Context::warn(const json::value& body) const {
+  const auto* o = body.if_object();
+  const auto* list = o != nullptr ? o->if_contains("warnings") : nullptr;
+  if (list == nullptr || !list->is_array()) return;
+  for (const auto& w : list->get_array()) {
+    if (w.is_string()) *err << "henge: warning: " << w.get_string().c_str() << "\n";
+  }
+}
+
 }  // namespace henge::cli

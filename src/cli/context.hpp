@@ -20,12 +20,16 @@ struct Context {
   double timeout_s = 30;
   std::function<core::Status()> action;  ///< set by the chosen subcommand
   std::ostream* out = &std::cout;
+  std::ostream* err = &std::cerr;       ///< warnings the server gave with an answer
   std::optional<ApiAnswer> last_write;  ///< the answer of the last write made (not dry-run)
 
   /// The client for --server/--token, HENGE_SERVER/HENGE_TOKEN, or `henge login`'s
   /// file, in that order; an error says which is missing.
   core::Result<ApiClient*> api();
   [[nodiscard]] bool json() const { return output == "json"; }
+
+  /// Prints each of an answer's `warnings` to `err`, one line each ("henge: warning: …").
+  void warn(const boost::json::value& body) const;
 
   /// One call through api().
   core::Result<ApiAnswer> call(ApiCall call);

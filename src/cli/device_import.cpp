@@ -180,6 +180,7 @@ void add_device_import_command(CLI::App& device, Context& ctx) {
         failure = std::move(e);
         break;
       }
+      ctx.warn(answer->body);
       for (const auto& d : answer->body.at("devices").as_array()) registered.push_back(d);
       first = next;
     }

@@ -92,6 +92,7 @@ void add_device_commands(CLI::App& app, Context& ctx) {
     }
     auto answer = ctx.call(ApiCall{"POST", "/v1/devices", json::value(std::move(body)), "application/json", {}});
     if (!answer.ok()) return std::move(answer).error();
+    ctx.warn(answer->body);
     return hand_over_token(ctx, answer->body, flags->token_file, "registered");
   });
 

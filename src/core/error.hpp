@@ -23,6 +23,9 @@ enum class Errc {
   unavailable = 12,
   internal = 13,
   header_too_large = 14,  ///< the request's header is over the server's limit
+  not_implemented = 15,   ///< a request needs something henged does not implement (a transfer coding)
+  uri_too_long = 16,      ///< the request target is over the server's limit
+  request_timeout = 17,   ///< the client sent its request too slowly
 };
 
 /// One problem with one field; `device` is set when the problem is a device's.

@@ -1,15 +1,18 @@
 #include "core/schema.hpp"
 
 #define VALIJSON_USE_EXCEPTIONS 1
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <optional>
 #include <set>
 #include <valijson/adapters/boost_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
-#include "core/valijson_re2.hpp"  // right after valijson: it specialises its templates
+#include "core/valijson_bounded.hpp"  // right after valijson: these specialise its templates
+#include "core/valijson_re2.hpp"
 
 #include "core/draft07_metaschema.hpp"
 #include "core/json_pointer.hpp"
@@ -76,21 +79,69 @@ std::vector<FieldError> collect(const valijson::ValidationResults& results) {
   while (copy.popError(e)) errors.push_back(e);
   // valijson reports each failure along with a summary at every enclosing level;
   // keep only the most specific: an error whose location encloses another's goes.
+  // In sorted order the locations a location encloses come right after it, so one
+  // pass over the sorted locations finds them (n log n: a config can fail at tens of
+  // thousands of places).
+  std::vector<std::size_t> order(errors.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return errors[a].context < errors[b].context; });
+  std::vector<bool> encloses_other(errors.size(), false);
+  for (std::size_t k = 0; k < order.size();) {  // a run of equal locations at a time
+    const auto& a = errors[order[k]].context;
+    std::size_t next = k + 1;
+    while (next < order.size() && errors[order[next]].context == a) ++next;
+    const bool encloses = next < order.size() && a.size() < errors[order[next]].context.size() &&
+                          std::equal(a.begin(), a.end(), errors[order[next]].context.begin());
+    for (; k < next; ++k) encloses_other[order[k]] = encloses;
+  }
   std::vector<FieldError> out;
+  std::set<std::pair<std::string, std::string>> seen;
   for (std::size_t i = 0; i < errors.size(); ++i) {
-    bool encloses_other = false;
-    for (std::size_t j = 0; j < errors.size() && !encloses_other; ++j) {
-      const auto& a = errors[i].context;
-      const auto& b = errors[j].context;
-      encloses_other = i != j && a.size() < b.size() && std::equal(a.begin(), a.end(), b.begin());
-    }
-    if (encloses_other) continue;
+    if (encloses_other[i]) continue;
     FieldError fe{"", to_pointer(errors[i].context), tidy_numbers(errors[i].description)};
-    bool duplicate = false;
-    for (const auto& o : out) duplicate = duplicate || (o.path == fe.path && o.message == fe.message);
-    if (!duplicate) out.push_back(std::move(fe));
+    if (seen.emplace(fe.path, fe.message).second) out.push_back(std::move(fe));
   }
   return out;
+}
+
+// valijson's Boost.JSON adapter knows int64 and double only: a uint64 (how Boost.JSON
+// holds an integer above 2^63 - 1, and how json::value holds any unsigned it is given)
+// is neither an integer nor a number to it, and comparing one throws. Such values are
+// validated as valijson compares every number: as the nearest double.
+bool holds_uint64(const json::value& doc) {
+  std::vector<const json::value*> todo{&doc};
+  while (!todo.empty()) {
+    const auto* v = todo.back();
+    todo.pop_back();
+    if (v->is_uint64()) return true;
+    if (const auto* o = v->if_object()) {
+      for (const auto& [k, sub] : *o) todo.push_back(&sub);
+    } else if (const auto* a = v->if_array()) {
+      for (const auto& sub : *a) todo.push_back(&sub);
+    }
+  }
+  return false;
+}
+
+void uint64_as_int64_or_double(json::value& doc) {
+  std::vector<json::value*> todo{&doc};
+  while (!todo.empty()) {
+    auto* v = todo.back();
+    todo.pop_back();
+    if (v->is_uint64()) {
+      const auto u = v->get_uint64();
+      if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
+        *v = static_cast<std::int64_t>(u);
+      } else {
+        *v = static_cast<double>(u);
+      }
+    } else if (auto* o = v->if_object()) {
+      for (auto& [k, sub] : *o) todo.push_back(&sub);
+    } else if (auto* a = v->if_array()) {
+      for (auto& sub : *a) todo.push_back(&sub);
+    }
+  }
 }
 
 const valijson::Schema& meta_schema() {
@@ -238,9 +289,17 @@ Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json
     }
   }
   try {
+    valijson_bounded::budget_left = kDefaultBudget;
+    // valijson reads numbers as int64 or double only (see holds_uint64()).
+    std::optional<json::value> converted;
+    if (holds_uint64(doc)) {
+      converted = doc;
+      uint64_as_int64_or_double(*converted);
+    }
+    const json::value& readable = converted ? *converted : doc;
     valijson::Validator meta_validator;
     valijson::ValidationResults results;
-    if (!meta_validator.validate(meta_schema(), BoostJsonAdapter(doc), &results)) {
+    if (!meta_validator.validate(meta_schema(), BoostJsonAdapter(readable), &results)) {
       return make_error(Errc::invalid, "not a valid draft-07 JSON Schema", collect(results));
     }
     std::vector<FieldError> problems;
@@ -253,7 +312,7 @@ Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json
     if (!problems.empty()) return make_error(Errc::invalid, "not a valid draft-07 JSON Schema", std::move(problems));
     auto impl = std::make_unique<Impl>();
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-    parser.populateSchema(BoostJsonAdapter(doc), impl->schema);
+    parser.populateSchema(BoostJsonAdapter(readable), impl->schema);
     return std::shared_ptr<const CompiledSchema>(new CompiledSchema(std::move(impl), schema_defaults(doc)));
   } catch (const std::exception& e) {
     // valijson reports what it cannot compile (such as a remote $ref) by throwing.
@@ -261,14 +320,22 @@ Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json
   }
 }
 
-std::vector<FieldError> CompiledSchema::validate(const json::value& instance) const {
+std::vector<FieldError> CompiledSchema::validate(const json::value& instance, std::size_t budget) const {
   try {
+    valijson_bounded::budget_left = budget;
+    std::optional<json::value> converted;
+    if (holds_uint64(instance)) {
+      converted = instance;
+      uint64_as_int64_or_double(*converted);
+    }
     valijson::Validator validator;
     valijson::ValidationResults results;
-    if (validator.validate(impl_->schema, BoostJsonAdapter(instance), &results)) return {};
+    if (validator.validate(impl_->schema, BoostJsonAdapter(converted ? *converted : instance), &results)) return {};
     auto errors = collect(results);
     if (errors.empty()) errors.push_back({"", "", "does not validate against the schema"});
     return errors;
+  } catch (const valijson_bounded::BudgetExhausted& e) {
+    return {{"", "", e.what()}};
   } catch (const std::exception& e) {
     return {{"", "", std::string("validation failed: ") + e.what()}};
   }

@@ -3,6 +3,7 @@
 // config against it with errors that name JSON pointers.
 
 #include <boost/json/value.hpp>
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -21,9 +22,16 @@ class CompiledSchema final {
   /// a schema henge can use: not an object, not draft-07, or a remote `$ref`.
   static Result<std::shared_ptr<const CompiledSchema>> compile(const boost::json::value& doc);
 
+  /// Checks (subschemas visited, enum values compared) one validation may make before
+  /// it gives up (valijson_bounded.hpp): several times what a config at the size limit
+  /// needs against a schema that applies a few subschemas to each of its values.
+  static constexpr std::size_t kDefaultBudget = 1'000'000;
+
   /// Every way `instance` breaks the schema: `path` is a JSON pointer into the
-  /// instance. Empty when it validates. Thread-safe.
-  [[nodiscard]] std::vector<FieldError> validate(const boost::json::value& instance) const;
+  /// instance. Empty when it validates. A validation that would make more than
+  /// `budget` checks stops with one error saying so. Thread-safe.
+  [[nodiscard]] std::vector<FieldError> validate(const boost::json::value& instance,
+                                                 std::size_t budget = kDefaultBudget) const;
 
   /// The defaults the schema declares (see schema_defaults()).
   [[nodiscard]] const boost::json::value& defaults() const { return defaults_; }

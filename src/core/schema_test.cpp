@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <functional>
 
 namespace henge::core {
 namespace {
@@ -233,6 +235,82 @@ TEST(Schema, FormatsConstrainStringsOnly) {
   const auto errors = (*s)->validate(json::parse(R"({"d":"2023-02-29","t":"24:00:00Z","dt":"2026-11-27 16:52:45Z"})"));
   EXPECT_EQ(errors.size(), 3u);
   for (const auto& e : errors) EXPECT_NE(e.message.find("RFC 3339"), std::string::npos) << e.message;
+}
+
+std::shared_ptr<const CompiledSchema> compiled(const std::string& text) {
+  auto s = CompiledSchema::compile(json::parse(text));
+  EXPECT_TRUE(s.ok()) << s.error().message;
+  return s.ok() ? *s : nullptr;
+}
+
+json::array many(std::size_t n, const std::function<json::value(std::size_t)>& item) {
+  json::array a;
+  for (std::size_t i = 0; i < n; ++i) a.push_back(item(i));
+  return a;
+}
+
+TEST(Schema, UniqueItemsFindsTheFirstEqualPairWhateverTheOrderOfKeysOrTheNumbersForm) {
+  auto s = compiled(R"({"type":"array","uniqueItems":true})");
+  EXPECT_TRUE(s->validate(json::parse(R"([1, "1", [1], {"a":1}, {"a":2}, null, true, false, 1.5])")).empty());
+  auto errors = s->validate(json::parse(R"([{"a":1,"b":[2]}, 7, "x", {"b":[2.0],"a":1}, 7])"));
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_EQ(errors[0].path, "");
+  EXPECT_EQ(errors[0].message, "items 0 and 3 are equal, and uniqueItems allows no two alike");
+  // Prefixes of one another, and strings that look like other kinds, are not alike.
+  EXPECT_TRUE(
+      s->validate(json::parse(R"(["ab", "a", "b", "s1:a", [["a"]], [["a"],[]], {"a":"b"}, {"ab":""}])")).empty());
+  EXPECT_EQ(s->validate(json::parse("[0, -0.0]")).size(), 1U);
+}
+
+TEST(Schema, UniqueItemsOnFortyThousandItemsTakesNearLinearTime) {
+  auto s = compiled(R"({"type":"object","properties":{"list":{"type":"array","uniqueItems":true}}})");
+  const auto distinct = json::object{{"list", many(40000, [](std::size_t i) { return json::value(i); })}};
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(s->validate(distinct).empty());
+  const auto alike = json::object{{"list", many(40000, [](std::size_t) { return json::value(7); })}};
+  const auto errors = s->validate(alike);
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_EQ(errors[0].path, "/list");
+  EXPECT_EQ(errors[0].message, "items 0 and 1 are equal, and uniqueItems allows no two alike");
+  // Pairwise comparison took ~6 s for one such array; this takes milliseconds. The
+  // bound is loose on purpose (sanitizers, a busy machine): it only catches O(n^2).
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST(Schema, TensOfThousandsOfErrorsAreCollectedWithoutComparingEachPair) {
+  auto s = compiled(R"({"type":"array","items":{"type":"string"}})");
+  const auto errors = s->validate(many(40000, [](std::size_t i) { return json::value(i); }));
+  ASSERT_EQ(errors.size(), 40000U);
+  EXPECT_EQ(errors.front().path, "/0");
+  EXPECT_EQ(errors.back().path, "/39999");
+}
+
+TEST(Schema, ASchemaThatRepeatsWorkAtEveryLevelRunsOutOfBudgetInsteadOfForever) {
+  // Each level validates the child twice (the first branch fails on "required" only
+  // after recursing), so a config 30 levels deep would take 2^30 visits.
+  auto s = compiled(R"({"$ref":"#/definitions/n","definitions":{"n":{"anyOf":[
+    {"properties":{"a":{"$ref":"#/definitions/n"}},"required":["missing"]},
+    {"properties":{"a":{"$ref":"#/definitions/n"}}}]}}})");
+  json::value doc = json::object{};
+  json::value* at = &doc;
+  for (int i = 0; i < 30; ++i) {
+    at->as_object()["a"] = json::object{};
+    at = &at->as_object()["a"];
+  }
+  // A small budget shows the mechanism without spending the default one (which takes
+  // seconds under the sanitizers; its cost is in docs/benchmarks.md).
+  const auto errors = s->validate(doc, 20000);
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_NE(errors[0].message.find("simplify the schema"), std::string::npos) << errors[0].message;
+  // Shallow, the same schema validates as it should.
+  EXPECT_TRUE(s->validate(json::parse(R"({"a":{"a":{}}})"), 20000).empty());
+}
+
+TEST(Schema, TheDefaultBudgetCoversAConfigAtTheSizeLimit) {
+  // 40,000 items (229 KB), each checked against four subschemas.
+  auto s = compiled(R"({"type":"array","items":{"allOf":[{"type":"integer"},{"minimum":0},{"not":{"const":-1}}]}})");
+  EXPECT_TRUE(s->validate(many(40000, [](std::size_t i) { return json::value(i); })).empty());
 }
 
 }  // namespace

@@ -208,7 +208,15 @@ int main(int argc, char** argv) {
                  "Open streams from one source address (0: no cap; behind a load balancer they share its address)")
       ->envname("HENGE_STREAMS_PER_ADDRESS")
       ->capture_default_str();
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0 on stdout; every usage error exits 2 after CLI11's one-line message.
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
+  // Everything henged creates — the data directory, henge.db and its journal, the
+  // admin token — is its owner's alone.
+  ::umask(077);
 
   server::log::Level level{};
   server::log::parse_level(s.log_level, level);
@@ -315,6 +323,11 @@ int main(int argc, char** argv) {
   auto bound = server.bind();
   if (!bound) return fail(bound.error().message);
   const std::string scheme = s.tls_cert.empty() ? "http" : "https";
+  if (s.tls_cert.empty() && !server::is_loopback_address(*bound)) {
+    server::log::warn(
+        "serving the admin API over plain HTTP to the network: tokens and configs cross it unencrypted",
+        {{"address", *bound}, {"fix", "--listen 127.0.0.1:8080 behind a TLS proxy, or --tls-cert and --tls-key"}});
+  }
   if (s.store == "postgres") {
     server::log::info("listening",
                       {{"address", *bound}, {"scheme", scheme}, {"store", s.store}, {"replica", s.replica_id}});

@@ -163,8 +163,7 @@ void Hub::drain(std::chrono::milliseconds period) {
     std::lock_guard lock(s.mu);
     for (auto& [device, queue] : s.streams) all.push_back(queue);
   }
-  server::log::info("draining streams",
-                    {{"streams", std::to_string(all.size())}, {"period_ms", std::to_string(period.count())}});
+  server::log::info("draining streams", {{"streams", all.size()}, {"period_ms", period.count()}});
   drainer_ = std::thread([all = std::move(all), period]() mutable {
     // Spread the goaways so the fleet does not reconnect to the next replica at once:
     // stream i goes at a random moment within its own slice of the period.

@@ -69,7 +69,7 @@ bool Presence::write(std::unordered_map<std::string, Change>& batch) {
   });
   if (!status) {
     server::log::warn("could not record device connections; will retry",
-                      {{"devices", std::to_string(batch.size())}, {"error", status.error().message}});
+                      {{"devices", batch.size()}, {"error", status.error().message}});
     // Keep them for the next batch (the store may be back by then); what was recorded
     // since is newer and wins.
     std::lock_guard lock(mu_);

@@ -2,12 +2,14 @@
 
 #include <cctype>
 
+#include "server/framing.hpp"
+
 namespace henge::server {
 
 Request to_request(boost::beast::http::request<boost::beast::http::string_body>&& in, const std::string& remote) {
   Request r;
   r.method = std::string(in.method_string());
-  r.target = std::string(in.target());
+  r.target = origin_form(in.target());
   const auto q = r.target.find('?');
   r.path = r.target.substr(0, q);
   if (q != std::string::npos) r.query = r.target.substr(q + 1);

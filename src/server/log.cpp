@@ -67,7 +67,18 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
     o["time"] = core::format_time(now);
     o["level"] = name(level);
     o["msg"] = message;
-    for (const auto& [k, v] : fields) o[k] = v;
+    for (const auto& f : fields) {
+      boost::system::error_code ec;
+      // A number field is the digits to_chars wrote, so it parses; a string otherwise.
+      if (f.number) {
+        auto n = boost::json::parse(f.value, ec);
+        if (!ec) {
+          o[f.key] = std::move(n);
+          continue;
+        }
+      }
+      o[f.key] = f.value;
+    }
     line = boost::json::serialize(o);
   } else {
     line = core::format_time(now);
@@ -75,11 +86,11 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
     line += name(level);
     line += ' ';
     line += message;
-    for (const auto& [k, v] : fields) {
+    for (const auto& f : fields) {
       line += ' ';
-      line += k;
+      line += f.key;
       line += '=';
-      append_text_value(line, v);
+      append_text_value(line, f.value);
     }
   }
   line += '\n';

@@ -2,6 +2,8 @@
 // Structured logging to stderr, one line per event, as text or JSON. Thread-safe.
 // Never pass a secret as a field: logs are shipped and kept.
 
+#include <charconv>
+#include <concepts>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -12,7 +14,23 @@ namespace henge::server::log {
 enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 enum class Format { text, json };
 
-using Field = std::pair<std::string_view, std::string>;
+/// One field of a log line. A number given as one stays a number in JSON logs.
+struct Field {
+  Field(std::string_view k, std::string v) : key(k), value(std::move(v)) {}
+  Field(std::string_view k, const char* v) : key(k), value(v) {}
+  template <class N>
+  requires(std::integral<N> || std::floating_point<N>) && (!std::same_as<N, bool>)Field(std::string_view k, N n)
+      : key(k),
+  number(true) {
+    char buf[32];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    value.assign(buf, ec == std::errc{} ? end : buf);
+  }
+
+  std::string_view key;
+  std::string value;
+  bool number = false;
+};
 
 /// Sets the threshold and the format; call once at start-up.
 void configure(Level level, Format format);

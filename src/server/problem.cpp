@@ -35,6 +35,12 @@ int http_status(core::Errc code) noexcept {
       return 500;
     case Errc::header_too_large:
       return 431;
+    case Errc::not_implemented:
+      return 501;
+    case Errc::uri_too_long:
+      return 414;
+    case Errc::request_timeout:
+      return 408;
   }
   return 500;
 }
@@ -52,12 +58,16 @@ const char* title(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
     case 409:
       return "Conflict";
     case 412:
       return "Precondition Failed";
     case 413:
       return "Content Too Large";
+    case 414:
+      return "URI Too Long";
     case 415:
       return "Unsupported Media Type";
     case 422:
@@ -66,6 +76,8 @@ const char* title(int status) {
       return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
     case 503:
       return "Service Unavailable";
     default:

@@ -76,6 +76,8 @@ void Router::add(std::string_view method, std::string_view pattern, const void* 
 }
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
+  // HEAD is GET without the body (RFC 9110 §9.3.2): wherever GET is, HEAD is.
+  if (method == "HEAD") method = "GET";
   const auto parts = split_path(path);
   RouteMatch result;
   std::vector<std::string> allowed;
@@ -125,7 +127,10 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
       result.params = std::move(params);
       return result;
     }
-    if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) allowed.push_back(route.method);
+    if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+      allowed.push_back(route.method);
+      if (route.method == "GET") allowed.emplace_back("HEAD");
+    }
   }
   if (!allowed.empty()) {
     result.kind = RouteMatch::Kind::method_not_allowed;

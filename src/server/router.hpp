@@ -2,7 +2,7 @@
 // Maps (method, path) to a handler. Patterns are literal segments, `{name}` for one
 // segment, and a final `{name*}` for the rest of the path. Captured segments are
 // percent-decoded. A path that matches no pattern is 404; one that matches only for
-// other methods is 405 with those methods in Allow.
+// other methods is 405 with those methods in Allow. HEAD matches wherever GET does.
 
 #include <functional>
 #include <string>

@@ -39,7 +39,7 @@ TEST(Router, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   EXPECT_EQ(r.match("GET", "/v1/devices/d/config").kind, RouteMatch::Kind::not_found);
   auto m = r.match("DELETE", "/v1/devices");
   ASSERT_EQ(m.kind, RouteMatch::Kind::method_not_allowed);
-  EXPECT_EQ(m.allow, "GET, POST");
+  EXPECT_EQ(m.allow, "GET, HEAD, POST");
 }
 
 TEST(Router, MalformedEscapeIsABadPath) {
@@ -56,6 +56,21 @@ TEST(Query, DecodesPairs) {
   EXPECT_EQ(q[2], (std::pair<std::string, std::string>{"c", ""}));
   EXPECT_EQ(q[3], (std::pair<std::string, std::string>{"d", "a b"}));
   EXPECT_FALSE(parse_query("a=%G0", q));
+}
+
+TEST(Router, HeadMatchesWhereverGetDoes) {
+  Router r;
+  int get = 0;
+  int put = 0;
+  r.add("GET", "/v1/devices/{id}", &get);
+  r.add("PUT", "/v1/devices/{id}", &put);
+  auto m = r.match("HEAD", "/v1/devices/pi-1");
+  ASSERT_EQ(m.kind, RouteMatch::Kind::found);
+  EXPECT_EQ(m.handler, &get);
+  EXPECT_EQ(m.params, std::vector<std::string>{"pi-1"});
+  auto refused = r.match("POST", "/v1/devices/pi-1");
+  ASSERT_EQ(refused.kind, RouteMatch::Kind::method_not_allowed);
+  EXPECT_EQ(refused.allow, "GET, HEAD, PUT");
 }
 
 }  // namespace

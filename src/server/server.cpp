@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -19,6 +20,7 @@
 #include "core/crypto.hpp"
 #include "server/beast_request.hpp"
 #include "server/event_queue.hpp"
+#include "server/framing.hpp"
 #include "server/log.hpp"
 #include "server/plain_streams.hpp"
 #include "server/problem.hpp"
@@ -93,7 +95,9 @@ std::string to_string(const tcp::endpoint& ep) {
   return host + ":" + std::to_string(ep.port());
 }
 
-http::response<http::string_body> to_beast(Response&& in, unsigned version, bool keep_alive) {
+// `head`: the answer to a HEAD request, which has the header GET's would have (its
+// Content-Length included) and no body.
+http::response<http::string_body> to_beast(Response&& in, unsigned version, bool keep_alive, bool head = false) {
   http::response<http::string_body> res{static_cast<http::status>(in.status), version};
   res.set(http::field::server, "henge");
   if (!in.content_type.empty()) res.set(http::field::content_type, in.content_type);
@@ -101,7 +105,24 @@ http::response<http::string_body> to_beast(Response&& in, unsigned version, bool
   res.body() = std::move(in.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
+  if (head) res.body().clear();
   return res;
+}
+
+HeaderFields fields_of(const http::request_header<>& header) {
+  HeaderFields out;
+  for (const auto& field : header) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.emplace_back(std::move(name), std::string(field.value()));
+  }
+  return out;
+}
+
+// True while `parser` has not read a whole request line: a header over the limit is
+// then an over-long target (414), not too many header fields (431).
+bool in_request_line(const http::request_parser<http::string_body>& parser) {
+  return parser.get().target().empty();
 }
 
 // A parse error is the client's fault and gets a 400; a closed or timed-out
@@ -138,6 +159,7 @@ struct Server::Impl {
         io_threads(opt.io_threads != 0 ? opt.io_threads : std::max(1u, std::thread::hardware_concurrency())),
         ioc(static_cast<int>(io_threads)),
         workers(opt.worker_threads),
+        probes(1),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM) {}
 
@@ -146,6 +168,10 @@ struct Server::Impl {
   unsigned io_threads;
   asio::io_context ioc;
   asio::thread_pool workers;
+  // Health probes have a thread of their own: writes that keep every worker busy (a
+  // large config's validation) must not keep /healthz from answering, or an
+  // orchestrator restarts a henged that is only working.
+  asio::thread_pool probes;
   PlainStreams plain_streams{ioc, workers};
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -164,9 +190,8 @@ struct Server::Impl {
     auto& slot = last_limit_log[refused ? 1 : 0];
     auto last = slot.load();
     if (now == last || !slot.compare_exchange_strong(last, now)) return;
-    const std::initializer_list<log::Field> fields = {{"open_connections", std::to_string(open)},
-                                                      {"max_connections", std::to_string(max_connections)},
-                                                      {"fd_limit", std::to_string(fd_limit())}};
+    const std::initializer_list<log::Field> fields = {
+        {"open_connections", open}, {"max_connections", max_connections}, {"fd_limit", fd_limit()}};
     if (refused) {
       log::error("connection limit reached: closing new connections", fields);
     } else {
@@ -218,14 +243,20 @@ struct Server::Impl {
     return problem(core::make_error(core::Errc::internal, "internal error"), "");
   }
 
-  // Runs the handler on the worker pool and resumes the caller on its own executor.
+  bool is_probe(const Request& req) const {
+    return std::find(opt.probe_paths.begin(), opt.probe_paths.end(), req.path) != opt.probe_paths.end();
+  }
+
+  // Runs the handler on the worker pool (a probe on its own) and resumes the caller on
+  // its own executor.
   template <class Token>
   auto async_handle(Request req, Token&& token) {
     return asio::async_initiate<Token, void(Response)>(
         [this](auto completion, Request r) {
           auto ex = asio::get_associated_executor(completion, ioc.get_executor());
           auto guard = asio::make_work_guard(ex);
-          asio::post(workers,
+          auto& pool = is_probe(r) ? probes : workers;
+          asio::post(pool,
                      [this, r = std::move(r), completion = std::move(completion), guard = std::move(guard)]() mutable {
                        Response resp = safe_handle(std::move(r));
                        auto ex2 = guard.get_executor();
@@ -327,7 +358,11 @@ struct Server::Impl {
     lowest(stream).expires_after(opt.header_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (hec == http::error::header_limit) {
-      co_await write_error(stream, core::Errc::header_too_large, "request header too large");
+      if (in_request_line(parser)) {
+        co_await write_error(stream, core::Errc::uri_too_long, "the request target is too long");
+      } else {
+        co_await write_error(stream, core::Errc::header_too_large, "request header too large");
+      }
       co_return none;
     }
     if (hec == http::error::body_limit) {  // a Content-Length over the limit
@@ -339,14 +374,39 @@ struct Server::Impl {
         co_await write_error(stream, core::Errc::invalid, "malformed HTTP request: " + hec.message());
       co_return none;
     }
+    if (auto refused =
+            framing_error(parser.get().version(), parser.get().target(), fields_of(parser.get()), opt.target_limit)) {
+      co_await write_error(stream, refused->code, std::move(refused->message));
+      co_return none;
+    }
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, 11};
       lowest(stream).expires_after(kWriteTimeout);
       auto [cec, cn] = co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
       if (cec) co_return none;
     }
-    lowest(stream).expires_after(opt.body_timeout);
+    // The body's deadline cancels the read rather than close the socket (as the
+    // stream's own expiry would), so that the client can still be told 408.
+    // The timer's handler runs on this coroutine's strand; the shared state tells it
+    // whether the read (and so this frame) is still there.
+    enum class Body { reading, timed_out, read };
+    lowest(stream).expires_never();
+    asio::steady_timer deadline(co_await asio::this_coro::executor, opt.body_timeout);
+    auto body_state = std::make_shared<Body>(Body::reading);
+    deadline.async_wait([&stream, body_state](const boost::system::error_code& ec) {
+      if (ec || *body_state != Body::reading) return;
+      *body_state = Body::timed_out;
+      lowest(stream).cancel();
+    });
     auto [bec, bn] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (*body_state == Body::reading) *body_state = Body::read;
+    deadline.cancel();
+    if (*body_state == Body::timed_out) {
+      co_await write_error(
+          stream, core::Errc::request_timeout,
+          "the request body did not arrive within " + std::to_string(opt.body_timeout.count()) + " ms");
+      co_return none;
+    }
     if (bec == http::error::body_limit) {
       co_await write_error(stream, core::Errc::too_large, too_large);
       co_return none;
@@ -374,13 +434,14 @@ struct Server::Impl {
     if (!message) co_return Served{};
     const unsigned version = message->version();
     const bool wants_keep_alive = message->keep_alive();
+    const bool head = message->method() == http::verb::head;
     lowest(stream).expires_never();  // the handler's time is not the client's fault
     in_flight.fetch_add(1);
     Response resp = co_await async_handle(to_request(std::move(*message), remote), asio::use_awaitable);
     in_flight.fetch_sub(1);
     if (resp.stream) co_return Served{false, std::move(resp.stream)};
     const bool keep_alive = wants_keep_alive && !resp.close && !stopping.load();
-    auto res = to_beast(std::move(resp), version, keep_alive);
+    auto res = to_beast(std::move(resp), version, keep_alive, head);
     lowest(stream).expires_after(kWriteTimeout);
     auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     co_return Served{keep_alive && !ec, nullptr};
@@ -462,9 +523,8 @@ struct Server::Impl {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         if (ec == asio::error::no_descriptors) {
-          log::error(
-              "out of file descriptors: not accepting for a moment",
-              {{"open_connections", std::to_string(connections.load())}, {"fd_limit", std::to_string(fd_limit())}});
+          log::error("out of file descriptors: not accepting for a moment",
+                     {{"open_connections", connections.load()}, {"fd_limit", fd_limit()}});
         } else {
           log::warn("accept failed", {{"error", ec.message()}});
         }
@@ -508,7 +568,7 @@ struct Server::Impl {
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     if (open_streams.load() > 0) {
-      log::warn("drain period over; closing the remaining streams", {{"streams", std::to_string(open_streams.load())}});
+      log::warn("drain period over; closing the remaining streams", {{"streams", open_streams.load()}});
     }
     plain_streams.close_all();
     ioc.stop();
@@ -525,11 +585,20 @@ struct Server::Impl {
   }
 };
 
+bool is_loopback_address(std::string_view address) {
+  auto host = address.substr(0, address.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(std::string(host), ec);
+  return !ec && ip.is_loopback();
+}
+
 Server::Server(ServerOptions options, Handler handler)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
 Server::~Server() {
   impl_->workers.join();
+  impl_->probes.join();
 }
 
 core::Result<std::string> Server::bind() {
@@ -557,16 +626,16 @@ void Server::run(std::function<void()> on_signal) {
   impl.max_connections = impl.opt.max_connections != 0 ? impl.opt.max_connections
                          : limit > 2 * kReservedFds    ? limit - kReservedFds
                                                        : limit / 2;
-  log::info("serving", {{"io_threads", std::to_string(impl.io_threads)},
-                        {"worker_threads", std::to_string(impl.opt.worker_threads)},
-                        {"fd_limit", std::to_string(limit)},
-                        {"max_connections", std::to_string(impl.max_connections)}});
+  log::info("serving", {{"io_threads", impl.io_threads},
+                        {"worker_threads", impl.opt.worker_threads},
+                        {"fd_limit", limit},
+                        {"max_connections", impl.max_connections}});
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
   impl.await_reload_signal();
   impl.signals.async_wait([this, on_signal = std::move(on_signal)](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (on_signal) on_signal();  // first, so that what the log line announces is already so
-    log::info("signal received; draining", {{"signal", std::to_string(sig)}});
+    log::info("signal received; draining", {{"signal", sig}});
     impl_->begin_stop();
   });
   std::vector<std::thread> threads;
@@ -574,6 +643,7 @@ void Server::run(std::function<void()> on_signal) {
   impl.ioc.run();
   for (auto& t : threads) t.join();
   impl.workers.join();
+  impl.probes.join();
   log::info("stopped");
 }
 

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "server/http_types.hpp"
@@ -20,10 +22,11 @@ struct ServerOptions {
   unsigned worker_threads = 4;          ///< where handlers (and store calls) run
   std::size_t body_limit = 1 << 20;     ///< larger bodies get 413
   std::size_t header_limit = 16 << 10;  ///< larger headers get 431
+  std::size_t target_limit = 8 << 10;   ///< longer request targets get 414
   /// To read a header: from its first byte, or from the accept for a connection's first
   /// request (a client that connects and sends nothing holds a connection no longer).
   std::chrono::milliseconds header_timeout{10000};
-  std::chrono::milliseconds body_timeout{30000};   ///< to read a body once the header is in
+  std::chrono::milliseconds body_timeout{30000};   ///< to read a body once the header is in (then 408)
   std::chrono::milliseconds idle_timeout{60000};   ///< between requests on a keep-alive connection
   std::size_t max_connections = 0;                 ///< 0 = the open-file limit less a reserve for the store and logs
   std::chrono::milliseconds drain_timeout{10000};  ///< how long stop() waits for requests and streams
@@ -32,7 +35,15 @@ struct ServerOptions {
   /// (1.2 or later). SIGHUP reads them again; open connections keep what they had.
   std::string tls_cert;
   std::string tls_key;
+  /// Paths whose requests run on a thread of their own rather than the worker pool,
+  /// so that a pool busy with long writes cannot delay them: the probes an
+  /// orchestrator restarts henged by, and the metrics that show why it is busy.
+  std::vector<std::string> probe_paths{"/healthz", "/readyz", "/metrics"};
 };
+
+/// True when `address` ("host:port" or "[v6]:port", as Server::bind() gives it) is on
+/// loopback: only there may plain HTTP carry tokens without a warning.
+bool is_loopback_address(std::string_view address);
 
 /// Runs on a worker thread; must not throw (what escapes becomes a 500).
 using Handler = std::function<Response(Request&&)>;

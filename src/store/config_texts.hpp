@@ -5,11 +5,12 @@
 // serialization (the device protocol's `sha256`), so it names the text: callers must
 // never pair a config with another's digest (debug builds check).
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cassert>
 #include <string>
 #include <unordered_map>
+
+#include "store/stored_json.hpp"
 
 namespace henge::store {
 
@@ -17,12 +18,12 @@ class ConfigTexts final {
  public:
   /// The text of `config`, whose digest is `sha256` (empty: not known, not kept).
   const std::string& of(const std::string& sha256, const boost::json::value& config) {
-    if (sha256.empty()) return scratch_ = boost::json::serialize(config);
+    if (sha256.empty()) return scratch_ = stored_text(config);
     auto [it, fresh] = texts_.try_emplace(sha256);
     if (fresh) {
-      it->second = boost::json::serialize(config);
+      it->second = stored_text(config);
     } else {
-      assert(it->second == boost::json::serialize(config) && "a config stored with another config's digest");
+      assert(it->second == stored_text(config) && "a config stored with another config's digest");
     }
     return it->second;
   }

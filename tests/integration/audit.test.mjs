@@ -30,14 +30,14 @@ test('every mutation is in the audit log with actor, target, request id and addr
   const expected = [
     ['schema.put', `schema/${schema}`],
     ['group.put', `group/${group}`],
-    ['group.config.put', `group/${group}`],
-    ['group.config.patch', `group/${group}`],
+    ['group.config.set', `group/${group}`],
+    ['group.config.set', `group/${group}`],
     ['device.create', `device/${id}`],
     ['device.update', `device/${id}`],
-    ['config.put', `device/${id}`],
-    ['config.patch', `device/${id}`],
     ['config.set', `device/${id}`],
-    ['config.unset', `device/${id}`],
+    ['config.set', `device/${id}`],
+    ['config.set', `device/${id}`],
+    ['config.set', `device/${id}`],
     ['config.rollback', `device/${id}`],
     ['device.token.rotate', `device/${id}`],
     ['device.delete', `device/${id}`],
@@ -53,8 +53,12 @@ test('every mutation is in the audit log with actor, target, request id and addr
     assert.match(e.remote, /^127\.0\.0\.1:\d+$/);
     assert.match(e.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
-  assert.ok(mine.find((e) => e.action === 'config.put').revision > 0);
-  assert.deepEqual(mine.find((e) => e.action === 'config.patch').change, { d: 1 });
+  assert.ok(mine.find((e) => e.action === 'config.set').revision > 0);
+  // The same kind of change has one name and one record, whichever route made it: PUT,
+  // merge patch, pointer write and pointer delete, each as the merge patch it applied.
+  assert.deepEqual(mine.filter((e) => e.action === 'config.set').map((e) => e.change),
+    [{ c: 1 }, { d: 1 }, { e: 1 }, { e: null }]);
+  assert.deepEqual(mine.filter((e) => e.action === 'group.config.set').map((e) => e.change), [{ a: 1 }, { b: 1 }]);
 });
 
 test('GET /v1/audit filters by actor, action and target and paginates', async () => {

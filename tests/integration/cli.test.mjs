@@ -99,6 +99,19 @@ test('device import registers a CSV file in batches and hands over every token',
   await failing(cli, ['device', 'import', csv, '--batch', '0'], 2, /batch/);
 });
 
+test('device add and import say when a schema they name does not exist', async () => {
+  const { h } = box;
+  const cli = cliFor(h);
+  const missing = uniqueId('clinoschema');
+  const id = uniqueId('cliwarn');
+  let r = await cli.ok(['device', 'add', id, '--schema', missing, '--token-file', join(tempDir(), 't')]);
+  assert.match(r.stderr, new RegExp(`^henge: warning: schema ${missing} does not exist \\(yet\\)`, 'm'));
+  const csv = join(tempDir(), 'devices.csv');
+  writeFileSync(csv, `id,schema\n${uniqueId('cliwarn')},${missing}\n`);
+  r = await cli.ok(['device', 'import', csv, '--tokens-file', join(tempDir(), 'tokens.csv')]);
+  assert.match(r.stderr, /^henge: warning: schema .* does not exist \(yet\): device /m);
+});
+
 test('device add, list, get, rotate-token and rm, with their errors', async () => {
   const { h } = box;
   const cli = cliFor(h);
@@ -204,7 +217,7 @@ test('config set, get --explain, unset, patch, history and rollback; --dry-run c
   assert.deepEqual(patched.values, { led: { on: true, brightness: 9 }, extra: 'x' });
 
   const history = await cli.json(['config', 'history', id]);
-  assert.deepEqual(history.slice(0, 3).map((e) => e.action), ['config.patch', 'config.unset', 'config.put']);
+  assert.deepEqual(history.slice(0, 3).map((e) => e.action), ['config.set', 'config.set', 'config.set']);
   r = await cli.ok(['config', 'history', id, '--limit', '2']);
   assert.equal(r.stdout.trim().split('\n').length, 3);  // header and two entries
 
@@ -255,9 +268,9 @@ test('audit lists what the CLI did, filtered; status counts the fleet', async ()
   await cli.ok(['device', 'add', id]);
   await cli.ok(['config', 'set', id, 'x=1']);
   const entries = await cli.json(['audit', '--target', `device/${id}`]);
-  assert.deepEqual(entries.map((e) => e.action), ['config.put', 'device.create']);
+  assert.deepEqual(entries.map((e) => e.action), ['config.set', 'device.create']);
   const r = await cli.ok(['audit', '--target', `device/${id}`, '--limit', '1']);
-  assert.match(r.stdout, /^SEQ +AT +ACTOR +ACTION +TARGET +REVISION\n\d+ +\S+ +bootstrap +config\.put +device\//);
+  assert.match(r.stdout, /^SEQ +AT +ACTOR +ACTION +TARGET +REVISION\n\d+ +\S+ +bootstrap +config\.set +device\//);
 
   const all = (await h.get('/v1/devices?limit=1000')).json.items;
   const summary = await cli.json(['status']);

@@ -234,3 +234,25 @@ test('POST /v1/devices:batch of 10,000 devices fits the default body limit and v
   assert.equal(r.status, 201);
   assert.equal(r.json.devices.length, 10000);
 });
+
+test('a device naming a schema that does not exist is registered with a warning, not silently', async () => {
+  const { h } = box;
+  const missing = uniqueId('noschema');
+  const id = uniqueId('warn');
+  const r = await h.post('/v1/devices', { id, schema: missing });
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.warnings,
+    [`schema ${missing} does not exist (yet): device ${id} get no defaults and no validation until it is created`]);
+  const batch = await h.post('/v1/devices:batch', { devices: [{ id: uniqueId('warn') }, { id: uniqueId('warn'), schema: missing },
+    { id: uniqueId('warn'), schema: missing }] });
+  assert.equal(batch.status, 201, batch.text);
+  assert.equal(batch.json.warnings.length, 1);
+  assert.match(batch.json.warnings[0], new RegExp(`^schema ${missing} does not exist \\(yet\\): 2 devices`));
+  const moved = await h.patch(`/v1/devices/${id}`, { schema: uniqueId('other') });
+  assert.equal(moved.status, 200);
+  assert.equal(moved.json.warnings.length, 1);
+  // Once the schema exists, nothing is said.
+  assert.equal((await h.put(`/v1/schemas/${missing}`, { type: 'object' })).status, 201);
+  const fine = await h.post('/v1/devices', { id: uniqueId('warn'), schema: missing });
+  assert.equal(fine.json.warnings, undefined);
+});

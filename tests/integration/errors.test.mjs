@@ -45,10 +45,10 @@ test('an unknown route is 404; a wrong method is 405 with Allow', async () => {
   assertProblem(await h.get('/'), 404);
   const r = await h.req('DELETE', '/v1/devices');
   assertProblem(r, 405);
-  assert.equal(r.headers.get('allow'), 'POST, GET');
+  assert.equal(r.headers.get('allow'), 'POST, GET, HEAD');
   const r2 = await h.req('POST', '/v1/schemas/x');
   assertProblem(r2, 405);
-  assert.equal(r2.headers.get('allow'), 'GET, PUT');
+  assert.equal(r2.headers.get('allow'), 'GET, HEAD, PUT');
 });
 
 test('a missing or unknown token is 401; a device token is 403', async () => {

@@ -91,7 +91,7 @@ test('a connection that sends nothing is closed at --header-timeout, not at the 
   assert.ok(closed - opened >= 800 && closed - opened < 3000, `closed after ${closed - opened} ms`);
 });
 
-test('a body sent a byte at a time is cut off at --body-timeout', async (t) => {
+test('a body sent a byte at a time is cut off at --body-timeout with a 408', async (t) => {
   const h = await withHenged(t, ['--body-timeout', '1']);
   const s = connect(h);
   await s.openedAt;
@@ -104,6 +104,8 @@ test('a body sent a byte at a time is cut off at --body-timeout', async (t) => {
   const closed = await s.closedAt;
   clearInterval(drip);
   assert.ok(closed - started < 3000, `cut off after ${closed - started} ms`);
+  assert.match(s.data, /^HTTP\/1\.1 408 Request Timeout\r\n/, 'told why (RFC 9110 §15.5.9) before the close');
+  assert.match(s.data, /"status":408/);
   assert.equal((await h.get('/v1/devices')).json.items.length, 0, 'nothing was created');
 });
 

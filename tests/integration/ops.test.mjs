@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import net from 'node:net';
-import { Henged, tempDir, waitFor } from './harness.mjs';
+import { HENGED, Henged, tempDir, waitFor } from './harness.mjs';
 import { sharedHenged } from './shared_server.mjs';
 
 const box = sharedHenged();
@@ -109,16 +110,45 @@ test('the memory store serves the API too', async () => {
   }
 });
 
-test('henged refuses bad settings with a one-line error and exit 1', async () => {
+test('henged refuses bad settings with a one-line error: exit 2 for usage, 1 for a setting it cannot use', async () => {
   const h = new Henged({ args: ['--store', 'cassandra'] });
-  await assert.rejects(h.start(), /exited early/);
-  const bad = new Henged({ args: ['--listen', 'nowhere'] });
-  await assert.rejects(bad.start(), /exited early.*"code":1.*--listen/s);
+  await assert.rejects(h.start(), /exited early \(\{"code":2,.*--store/s);
+  const unknown = new Henged({ args: ['--no-such-flag'] });
+  await assert.rejects(unknown.start(), /exited early \(\{"code":2,.*no-such-flag/s);
+  const bad = new Henged({ listen: 'nowhere' });
+  await assert.rejects(bad.start(), /exited early \(\{"code":1,.*--listen/s);
   h.cleanup();
+  unknown.cleanup();
   bad.cleanup();
 });
 
-test('--log-format json writes one JSON object per line, with request ids and no tokens', async () => {
+test('henged --help prints its usage on stdout and exits 0', () => {
+  const r = spawnSync(HENGED, ['--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /--listen/);
+  assert.equal(r.stderr, '');
+});
+
+test('henged does not warn of plain HTTP on loopback (the LoopbackAddress unit test covers the rest)', async (t) => {
+  const local = await new Henged({ store: 'memory' }).start();
+  t.after(() => local.cleanup());
+  assert.doesNotMatch(local.stderr, /plain HTTP to the network/);
+  assert.equal((await local.stop()).code, 0);
+});
+
+test('the data directory and henge.db are their owner\'s alone (0700, 0600)', async (t) => {
+  const parent = tempDir();
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const h = await new Henged({ dataDir: join(parent, 'made-by-henged') }).start();
+  assert.equal((await h.stop()).code, 0);
+  assert.equal(statSync(h.dataDir).mode & 0o777, 0o700);
+  for (const f of readdirSync(h.dataDir)) {
+    assert.equal(statSync(join(h.dataDir, f)).mode & 0o077, 0, `${f} is not readable by others`);
+  }
+  assert.equal(statSync(join(h.dataDir, 'henge.db')).mode & 0o777, 0o600);
+});
+
+test('--log-format json writes one JSON object per line, with request ids, numbers as numbers and no tokens', async () => {
   const h = await new Henged({ store: 'memory', args: ['--log-format', 'json'] }).start();
   let dev;
   try {
@@ -131,8 +161,10 @@ test('--log-format json writes one JSON object per line, with request ids and no
   const entry = lines.find((l) => l.request_id === 'log-trace-1');
   assert.ok(entry, 'the request is logged with its id');
   assert.equal(entry.msg, 'request');
-  assert.equal(entry.status, '201');
+  assert.equal(entry.status, 201, 'a number stays a number');
+  assert.equal(typeof entry.ms, 'number');
   assert.equal(entry.path, '/v1/devices');
+  assert.equal(typeof entry.actor, 'string');
   assert.ok(lines.every((l) => l.time && l.level && l.msg));
   assert.ok(!h.stderr.includes(h.adminToken), 'the admin token is never logged');
   assert.ok(!h.stderr.includes(dev.json.token), 'a device token is never logged');

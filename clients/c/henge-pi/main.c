@@ -45,8 +45,8 @@ static const char* env_or(const char* name, const char* fallback) {
   return v != NULL && *v != '\0' ? v : fallback;
 }
 
-static void usage(void) {
-  fprintf(stderr,
+static void usage(FILE* to) {
+  fprintf(to,
           "usage: henge-pi --server URL --token-file FILE --output FILE [--state-dir DIR] [--apply-cmd CMD]\n"
           "                [--led POINTER=NAME]... [--sysfs-root DIR] [--gpio POINTER=CHIP:LINE]...\n"
           "                [--keepalive SECONDS] [--version]\n");
@@ -144,13 +144,16 @@ static int parse_args(int argc, char** argv, settings* s) {
       case 'v':
         printf("henge-pi 0.1.0 (gpio: %s)\n", pi_gpio_supported() ? "libgpiod" : "none");
         return 1;
+      case 'h':
+        usage(stdout); /* asked for: on stdout, and exit 0 */
+        return 1;
       default:
-        usage();
+        usage(stderr);
         return -1;
     }
   }
   if (optind != argc || s->server == NULL || s->token_file == NULL || s->output == NULL) {
-    usage();
+    usage(stderr);
     return -1;
   }
   s->keepalive_s = strtod(keepalive, NULL);

@@ -172,7 +172,7 @@ void ChangeFeed::run() {
     try {
       deliver_(e);
     } catch (const std::exception& ex) {
-      log::error("delivering a change failed", {{"revision", std::to_string(e.revision)}, {"error", ex.what()}});
+      log::error("delivering a change failed", {{"revision", e.revision}, {"error", ex.what()}});
     }
   };
 
@@ -213,7 +213,7 @@ void ChangeFeed::run() {
         std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count() + 1);
     pollfd fds[2] = {{st_->wake_fd, POLLIN, 0}, {conn ? PQsocket(conn->handle()) : -1, POLLIN, 0}};
     const int ready = ::poll(fds, conn ? 2 : 1, owed && conn && !held ? 0 : static_cast<int>(wait_ms));
-    if (ready < 0 && errno != EINTR) log::error("change feed poll failed", {{"errno", std::to_string(errno)}});
+    if (ready < 0 && errno != EINTR) log::error("change feed poll failed", {{"errno", errno}});
     if ((fds[0].revents & POLLIN) != 0) {
       std::uint64_t n = 0;
       [[maybe_unused]] auto r = ::read(st_->wake_fd, &n, sizeof n);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "store/labels_json.hpp"
+#include "store/stored_json.hpp"
 
 namespace henge::store::postgres {
 namespace {
@@ -87,10 +88,7 @@ HistoryEntry read_history(const pg::Rows& r, int i) {
 }  // namespace
 
 json::value parse_stored_json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec) throw pg::PgError("XX001", "stored JSON does not parse: " + ec.message(), false);
-  return v;
+  return parse_stored(text);
 }
 
 // A device is connected while the replica holding its stream has a live lease.
@@ -320,7 +318,7 @@ Revision PgTx::desired_revision_of(std::string_view id, bool& exists) {
 void PgTx::insert_device(const Device& d) {
   run("INSERT INTO devices (id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, "
       "desired_sha256, created_at, updated_at, desired_schema) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
-      d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values), d.desired.revision,
+      d.id, d.schema, labels_text(d.labels), d.token_hash, stored_text(d.values), d.desired.revision,
       texts_.of(d.desired.sha256, d.desired.config), d.desired.sha256, d.created_at, d.updated_at, d.desired.schema);
   write_groups(d);
   if (d.desired.revision != 0) changed.push_back({d.id, d.desired});
@@ -332,7 +330,7 @@ void PgTx::update_device(const Device& d) {
   run("UPDATE devices SET schema_name = $2, labels = $3, token_hash = $4, device_values = $5, "
       "desired_revision = $6, desired_config = $7, desired_sha256 = $8, created_at = $9, updated_at = $10, "
       "desired_schema = $11 WHERE id = $1",
-      d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values), d.desired.revision,
+      d.id, d.schema, labels_text(d.labels), d.token_hash, stored_text(d.values), d.desired.revision,
       texts_.of(d.desired.sha256, d.desired.config), d.desired.sha256, d.created_at, d.updated_at, d.desired.schema);
   run("DELETE FROM device_groups WHERE device_id = $1", d.id);
   write_groups(d);
@@ -347,7 +345,7 @@ void PgTx::update_desired(std::string_view id, const Desired& desired) {
 void PgTx::update_device_state(std::string_view id, const DeviceState& s) {
   run("UPDATE devices SET last_seen = $2, applied_revision = $3, applied_at = $4, rejected_revision = $5, "
       "state_error = $6, reported = $7 WHERE id = $1",
-      id, s.last_seen, s.applied_revision, s.applied_at, s.rejected_revision, s.error, json::serialize(s.reported));
+      id, s.last_seen, s.applied_revision, s.applied_at, s.rejected_revision, s.error, stored_text(s.reported));
 }
 
 void PgTx::set_connection(std::string_view id, bool connected, TimeMs at) {
@@ -371,14 +369,14 @@ void PgTx::delete_device(std::string_view id) {
 
 void PgTx::insert_schema_version(const SchemaVersion& s) {
   run("INSERT INTO schemas (name, version, document, revision, created_at) VALUES ($1,$2,$3,$4,$5)", s.name, s.version,
-      json::serialize(s.document), s.revision, s.created_at);
+      stored_text(s.document), s.revision, s.created_at);
 }
 
 void PgTx::put_group(const Group& g) {
   run("INSERT INTO groups (name, priority, group_values, revision, created_at, updated_at) "
       "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (name) DO UPDATE SET priority = $2, group_values = $3, "
       "revision = $4, created_at = $5, updated_at = $6",
-      g.name, g.priority, json::serialize(g.values), g.revision, g.created_at, g.updated_at);
+      g.name, g.priority, stored_text(g.values), g.revision, g.created_at, g.updated_at);
 }
 
 void PgTx::delete_group(std::string_view name) {
@@ -393,7 +391,7 @@ void PgTx::append_history(const HistoryEntry& h) {
 void PgTx::append_audit(const AuditEntry& a) {
   run("INSERT INTO audit (at, actor, action, target, change, request_id, remote, revision) "
       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-      a.at, a.actor, a.action, a.target, json::serialize(a.change), a.request_id, a.remote, a.revision);
+      a.at, a.actor, a.action, a.target, stored_text(a.change), a.request_id, a.remote, a.revision);
 }
 
 void PgTx::put_token(const Token& t) {
@@ -453,7 +451,7 @@ void PgTx::flush() {
       ats.add(static_cast<std::int64_t>(h.at));
       actors.add(h.actor);
       actions.add(h.action);
-      changes.add(json::serialize(h.change));
+      changes.add(stored_text(h.change));
       configs.add(texts_.of(h.sha256, h.config));
       digests.add(h.sha256);
     }

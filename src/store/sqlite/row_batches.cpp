@@ -36,7 +36,7 @@ void RowBatches::append_history(Db& db, ConfigTexts& texts, const core::HistoryE
   if (!history_ids_.empty() && !same_but_device(entry, history_)) flush_history(db, texts);
   if (history_ids_.empty()) {
     history_ = entry;
-    history_change_ = json::serialize(entry.change);
+    history_change_ = stored_text(entry.change);
   }
   add_id(history_ids_, entry.device);
 }

@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <vector>
-#include "store/labels_json.hpp"
 
 #include "store/change_event.hpp"
 #include "store/config_texts.hpp"
@@ -13,6 +12,7 @@
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/row_batches.hpp"
+#include "store/stored_json.hpp"
 
 namespace henge::store {
 namespace {
@@ -23,19 +23,12 @@ using sqlite::SqliteError;
 using sqlite::Stmt;
 namespace json = boost::json;
 
-json::value parse_json(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec) throw SqliteError(SQLITE_CORRUPT, "stored JSON does not parse: " + ec.message());
-  return v;
-}
-
 std::string labels_text(const std::map<std::string, std::string>& labels) {
   return labels_to_json(labels);
 }
 
 std::map<std::string, std::string> labels_from(const std::string& text) {
-  return labels_from_json(parse_json(text));
+  return labels_from_json(parse_stored(text));
 }
 
 // The device columns in the order read_device() reads them. A macro, so that it
@@ -184,7 +177,7 @@ class SqliteTx final : public WriteTx {
       a.actor = st.text(2);
       a.action = st.text(3);
       a.target = st.text(4);
-      a.change = parse_json(st.text(5));
+      a.change = parse_stored(st.text(5));
       a.request_id = st.text(6);
       a.remote = st.text(7);
       a.revision = static_cast<Revision>(st.i64(8));
@@ -263,7 +256,7 @@ class SqliteTx final : public WriteTx {
         "UPDATE devices SET last_seen = ?2, applied_revision = ?3, "
         "applied_at = ?4, rejected_revision = ?5, state_error = ?6, reported = ?7 WHERE id = ?1");
     st.bind_all(id, s.last_seen, s.applied_revision, s.applied_at, s.rejected_revision, s.error,
-                json::serialize(s.reported))
+                stored_text(s.reported))
         .run();
   }
 
@@ -284,7 +277,7 @@ class SqliteTx final : public WriteTx {
 
   void insert_schema_version(const SchemaVersion& s) override {
     auto st = prepare("INSERT INTO schemas (name, version, document, revision, created_at) VALUES (?,?,?,?,?)");
-    st.bind_all(s.name, s.version, json::serialize(s.document), s.revision, s.created_at).run();
+    st.bind_all(s.name, s.version, stored_text(s.document), s.revision, s.created_at).run();
   }
 
   void put_group(const Group& g) override {
@@ -292,7 +285,7 @@ class SqliteTx final : public WriteTx {
         "INSERT INTO groups (name, priority, group_values, revision, created_at, updated_at) "
         "VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT (name) DO UPDATE SET priority = ?2, group_values = ?3, "
         "revision = ?4, created_at = ?5, updated_at = ?6");
-    st.bind_all(g.name, g.priority, json::serialize(g.values), g.revision, g.created_at, g.updated_at).run();
+    st.bind_all(g.name, g.priority, stored_text(g.values), g.revision, g.created_at, g.updated_at).run();
   }
 
   void delete_group(std::string_view name) override {
@@ -306,7 +299,7 @@ class SqliteTx final : public WriteTx {
     auto st = prepare(
         "INSERT INTO audit (at, actor, action, target, change, request_id, remote, revision) "
         "VALUES (?,?,?,?,?,?,?,?)");
-    st.bind_all(a.at, a.actor, a.action, a.target, json::serialize(a.change), a.request_id, a.remote, a.revision).run();
+    st.bind_all(a.at, a.actor, a.action, a.target, stored_text(a.change), a.request_id, a.remote, a.revision).run();
   }
 
   void put_token(const Token& t) override {
@@ -337,9 +330,9 @@ class SqliteTx final : public WriteTx {
   }
 
   Stmt& bind_device(Stmt& st, const Device& d) {
-    return st.bind_all(d.id, d.schema, labels_text(d.labels), d.token_hash, json::serialize(d.values),
-                       d.desired.revision, texts_.of(d.desired.sha256, d.desired.config), d.desired.sha256,
-                       d.created_at, d.updated_at, d.desired.schema);
+    return st.bind_all(d.id, d.schema, labels_text(d.labels), d.token_hash, stored_text(d.values), d.desired.revision,
+                       texts_.of(d.desired.sha256, d.desired.config), d.desired.sha256, d.created_at, d.updated_at,
+                       d.desired.schema);
   }
 
   void write_groups(const Device& d) {
@@ -364,9 +357,9 @@ class SqliteTx final : public WriteTx {
     d.schema = st.text(1);
     d.labels = labels_from(st.text(2));
     d.token_hash = st.text(3);
-    d.values = parse_json(st.text(4));
+    d.values = parse_stored(st.text(4));
     d.desired.revision = static_cast<Revision>(st.i64(5));
-    d.desired.config = parse_json(st.text(6));
+    d.desired.config = parse_stored(st.text(6));
     d.desired.sha256 = st.text(7);
     d.created_at = st.i64(8);
     d.updated_at = st.i64(9);
@@ -377,7 +370,7 @@ class SqliteTx final : public WriteTx {
     d.state.applied_at = st.i64(14);
     d.state.rejected_revision = static_cast<Revision>(st.i64(15));
     d.state.error = st.text(16);
-    d.state.reported = parse_json(st.text(17));
+    d.state.reported = parse_stored(st.text(17));
     const auto groups = st.text(18);
     for (std::size_t start = 0; start < groups.size();) {
       auto end = groups.find(',', start);
@@ -390,11 +383,12 @@ class SqliteTx final : public WriteTx {
   }
 
   static SchemaVersion read_schema(Stmt& st) {
-    return SchemaVersion{st.text(0), st.i64(1), parse_json(st.text(2)), static_cast<Revision>(st.i64(3)), st.i64(4)};
+    return SchemaVersion{st.text(0), st.i64(1), parse_stored(st.text(2)), static_cast<Revision>(st.i64(3)), st.i64(4)};
   }
 
   static Group read_group(Stmt& st) {
-    return Group{st.text(0), st.i64(1), parse_json(st.text(2)), static_cast<Revision>(st.i64(3)), st.i64(4), st.i64(5)};
+    return Group{st.text(0), st.i64(1), parse_stored(st.text(2)), static_cast<Revision>(st.i64(3)),
+                 st.i64(4),  st.i64(5)};
   }
 
   static HistoryEntry read_history(Stmt& st) {
@@ -403,8 +397,8 @@ class SqliteTx final : public WriteTx {
                         st.i64(2),
                         st.text(3),
                         st.text(4),
-                        parse_json(st.text(5)),
-                        parse_json(st.text(6)),
+                        parse_stored(st.text(5)),
+                        parse_stored(st.text(6)),
                         st.text(7)};
   }
 
