@@ -18,6 +18,7 @@
 
 #include "api/round_trip.hpp"
 #include "server/beast_request.hpp"
+#include "server/log.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace beast = boost::beast;
@@ -33,6 +34,8 @@ struct Fixture {
   fs::path dir = fs::temp_directory_path() / ("henge-fuzz-round-trip-" + std::to_string(::getpid()));
   std::unique_ptr<api::RoundTrip> rt;
   int inputs = 0;
+
+  Fixture() { server::log::configure(server::log::Level::error, server::log::Format::text); }
 
   api::RoundTrip& fresh() {
     if (rt && inputs++ < kInputsPerStore) return *rt;

@@ -21,6 +21,8 @@ packages=(
 )
 if (( want_test )); then
   packages+=(curl openssl nodejs npm valgrind)
+  # The suite damages SQLite rows as another program (or an older henged) might.
+  packages+=(sqlite3)
   # The suite starts its own PostgreSQL (scripts/test-postgres.sh) and puts haproxy in
   # front of henged replicas.
   packages+=(postgresql haproxy)

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "client/sse_parser.hpp"
+#include "core/json_policy.hpp"
 #include "server/log.hpp"
 
 namespace henge::agent {
@@ -28,7 +29,7 @@ std::string seconds_text(milliseconds ms) {
 // The `detail` of a problem+json answer, or its status when it has none.
 std::string problem_detail(const client::HttpResponse& r) {
   boost::system::error_code ec;
-  const auto doc = json::parse(r.body, ec);
+  const auto doc = core::parse_answer(r.body, ec);
   if (!ec && doc.is_object()) {
     if (const auto* d = doc.as_object().if_contains("detail"); d != nullptr && d->is_string()) {
       return std::string(d->as_string());
@@ -165,7 +166,7 @@ Agent::Ended Agent::connect_once() {
         on_config(event.data);
       } else if (event.type == "goaway") {
         boost::system::error_code ec;
-        const auto doc = json::parse(event.data, ec);
+        const auto doc = core::parse_answer(event.data, ec);
         const auto* reason = !ec && doc.is_object() ? doc.as_object().if_contains("reason") : nullptr;
         goaway_ = reason != nullptr && reason->is_string() ? std::string(reason->as_string()) : "unknown";
       }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/crypto.hpp"
+#include "core/json_policy.hpp"
 
 namespace henge::agent {
 
@@ -12,7 +13,7 @@ using core::make_error;
 
 core::Result<ConfigDocument> parse_config_document(std::string_view text) {
   boost::system::error_code ec;
-  auto doc = json::parse(text, ec);
+  auto doc = core::parse_answer(text, ec);
   if (ec || !doc.is_object()) return make_error(Errc::invalid, "config document is not a JSON object");
   const auto& obj = doc.as_object();
   const auto* revision = obj.if_contains("revision");
@@ -41,7 +42,7 @@ core::Result<ConfigDocument> parse_config_document(std::string_view text) {
     return make_error(Errc::invalid,
                       "config of revision " + std::to_string(revision->as_int64()) + " does not match its sha256");
   }
-  auto reparsed = json::parse(out.config_bytes, ec);
+  auto reparsed = core::parse_answer(out.config_bytes, ec);
   if (ec || reparsed != *config) {
     return make_error(Errc::invalid, "config document does not end with its config member");
   }

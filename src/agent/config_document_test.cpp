@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/crypto.hpp"
+#include "core/json_policy.hpp"
 
 namespace henge::agent {
 namespace {
@@ -22,6 +23,15 @@ TEST(ConfigDocument, TakesTheConfigBytesAsSentAndChecksTheirHash) {
   EXPECT_EQ(doc->schema, "led@1");
   EXPECT_EQ(doc->config_bytes, config);
   EXPECT_EQ(doc->config.at("led").at("on"), true);
+}
+
+TEST(ConfigDocument, AConfigAtTheDepthLimitIsReadInsideItsEnvelope) {
+  // 32 levels is what henged accepts; the event around it adds one more.
+  std::string config = "1";
+  for (std::size_t i = 0; i < core::kMaxDepth; ++i) config = "{\"a\":" + config + "}";
+  auto doc = parse_config_document(document(7, config, core::sha256_hex(config)));
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ(doc->config_bytes, config);
 }
 
 TEST(ConfigDocument, RefusesAWrongHashAndBrokenDocuments) {

@@ -32,6 +32,7 @@ HandlerResult get_config(Ctx& ctx) {
   HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
     auto d = tx.device(ctx.params[0]);
     if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
+    HENGE_TRY(check_readable(*d));
     auto view = effective_config(ctx.svc, tx, *d);
     if (!view) return std::move(view).error();
     out = render_config(*d, *view);
@@ -91,6 +92,8 @@ HandlerResult put_config(Ctx& ctx) {
   if (!body->is_object()) return make_error(Errc::invalid, "the body must be a JSON object");
   return write_device_layer(ctx, kSetAction, nullptr, [&](store::ReadTx&, core::Device& d) -> Status {
     d.values = *body;
+    // Replaced whole: whatever of the old values could not be read is gone with them.
+    std::erase_if(d.unreadable, [](const std::string& u) { return u.rfind("device_values:", 0) == 0; });
     return {};
   });
 }

@@ -6,6 +6,7 @@
 #include "core/crypto.hpp"
 #include "core/json_policy.hpp"
 #include "core/merge_patch.hpp"
+#include "server/log.hpp"
 
 namespace henge::api {
 namespace json = boost::json;
@@ -135,8 +136,44 @@ std::string layers_key(const core::Device& d) {
 
 }  // namespace
 
+namespace {
+
+bool values_unreadable(const core::Device& d) {
+  return std::any_of(d.unreadable.begin(), d.unreadable.end(),
+                     [](const std::string& u) { return u.rfind("device_values:", 0) == 0; });
+}
+
+}  // namespace
+
+core::Status check_readable(const core::Device& d) {
+  for (const auto& u : d.unreadable) {
+    if (u.rfind("device_values:", 0) == 0 || u.rfind("desired_config:", 0) == 0) {
+      return make_error(Errc::internal, "the stored config of device " + d.id + " cannot be read: " + u);
+    }
+  }
+  return {};
+}
+
 core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, std::vector<core::Device> devices,
                                              const PendingChanges& pending) {
+  // A device whose own values could not be read has no config to work out: a write to
+  // a layer it shares passes it by (its desired config stays as it was), and a write
+  // to the device itself must replace its values whole.
+  const bool shared_layer = !pending.groups.empty() || pending.schema.has_value();
+  for (auto it = devices.begin(); it != devices.end();) {
+    if (!values_unreadable(*it)) {
+      ++it;
+      continue;
+    }
+    if (!shared_layer) {
+      return make_error(Errc::conflict, "the stored values of device " + it->id +
+                                            " cannot be read; replace them whole with PUT /v1/devices/" + it->id +
+                                            "/config (or delete the device)");
+    }
+    server::log::error("device left out of a write: its stored values cannot be read",
+                       {{"device", it->id}, {"cause", it->unreadable.front()}});
+    it = devices.erase(it);
+  }
   std::vector<DeviceChange> out;
   out.reserve(devices.size());
   std::vector<core::FieldError> invalid;

@@ -47,10 +47,17 @@ struct DeviceChange {
   bool config_changed = false;
 };
 
+/// Errc::internal when the store could not read `d`'s own values or desired config
+/// (core::Device::unreadable), naming the device: what serves that config must fail
+/// for this device alone, and log why.
+core::Status check_readable(const core::Device& d);
+
 /// Computes and validates the new effective config of every device in `devices`
 /// (given as they will be stored). Errc::validation_failed listing device, path and
 /// message for every device that would not validate; Errc::too_large for a config
-/// over the limit.
+/// over the limit. A device whose stored values could not be read is left out of a
+/// write to a group or a schema (and logged), and makes a write to itself a conflict
+/// until its values are replaced whole.
 core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, std::vector<core::Device> devices,
                                              const PendingChanges& pending = {});
 

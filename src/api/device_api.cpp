@@ -4,8 +4,10 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "api/config_engine.hpp"
 #include "api/http_io.hpp"
 #include "api/routes.hpp"
+#include "core/json_policy.hpp"
 #include "push/fleet_events.hpp"
 #include "push/frames.hpp"
 #include "push/hub.hpp"
@@ -50,14 +52,17 @@ HandlerResult stream(Ctx& ctx) {
   // both read here and pushed by the hub, and the queue keeps one copy of it. The
   // hub records the connection (push::Presence writes it to the store).
   auto queue = svc.hub.attach(id);
+  core::Status readable;
   auto desired = read_value(ctx, [&](store::ReadTx& tx) -> std::optional<core::Desired> {
     auto d = tx.device(id);
     if (!d) return std::nullopt;
+    readable = check_readable(*d);
     return d->desired;
   });
-  if (!desired || !*desired) {
+  if (!desired || !*desired || !readable) {
     svc.hub.detach(id, queue.get());
     if (!desired) return std::move(desired).error();
+    if (!readable) return std::move(readable).error();
     return make_error(Errc::unauthorized, "this device no longer exists");
   }
   const auto current = std::move(**desired);
@@ -104,6 +109,7 @@ bool etag_matches(const std::string& header, core::Revision rev) {
 HandlerResult poll_config(Ctx& ctx) {
   core::Desired desired;
   HENGE_TRY(update_state(ctx.svc, ctx.actor.name, [&](core::Device& d) -> Status {
+    HENGE_TRY(check_readable(d));
     d.state.last_seen = ctx.now;
     desired = d.desired;
     return {};
@@ -141,7 +147,7 @@ HandlerResult ack(Ctx& ctx) {
   std::string error;
   if (const auto* e = body->if_contains("error"); e != nullptr && !e->is_null()) {
     if (!e->is_string()) return make_error(Errc::invalid, "error must be a string");
-    error = std::string(e->get_string()).substr(0, kMaxErrorText);
+    error = std::string(core::utf8_prefix(e->get_string(), kMaxErrorText));
   }
   if (!applied && error.empty()) error = "rejected without a reason";
   const std::string id = ctx.actor.name;

@@ -11,6 +11,7 @@
 #include "core/crypto.hpp"
 #include "core/names.hpp"
 #include "push/hub.hpp"
+#include "server/log.hpp"
 
 namespace henge::api {
 namespace {
@@ -19,6 +20,15 @@ namespace json = boost::json;
 using core::Errc;
 using core::make_error;
 using core::Status;
+
+// A device row the store could not read in full is listed all the same, with what is
+// missing named in `unreadable`; the operator hears of it in the log too.
+void log_unreadable(const Ctx& ctx, const core::Device& d) {
+  for (const auto& u : d.unreadable) {
+    server::log::error("stored device row cannot be read in full",
+                       {{"device", d.id}, {"cause", u}, {"request_id", ctx.request_id}});
+  }
+}
 
 HandlerResult create_device(Ctx& ctx) {
   auto body = json_object_body(ctx);
@@ -87,7 +97,10 @@ HandlerResult list_devices(Ctx& ctx) {
     next = make_cursor("devices", devices.back().id);
   }
   json::array items;
-  for (const auto& d : devices) items.push_back(render_device(d));
+  for (const auto& d : devices) {
+    log_unreadable(ctx, d);
+    items.push_back(render_device(d));
+  }
   return json_response(200, render_page(std::move(items), next));
 }
 
@@ -102,6 +115,7 @@ core::Result<core::Device> read_device(Ctx& ctx) {
 HandlerResult get_device(Ctx& ctx) {
   auto d = read_device(ctx);
   if (!d) return std::move(d).error();
+  log_unreadable(ctx, *d);
   return json_response(200, render_device(*d));
 }
 

@@ -32,6 +32,11 @@ json::object render_device(const core::Device& d) {
   o["reported"] = s.reported;
   o["created_at"] = format_time(d.created_at);
   o["updated_at"] = format_time(d.updated_at);
+  if (!d.unreadable.empty()) {
+    json::array unreadable;
+    for (const auto& u : d.unreadable) unreadable.emplace_back(u);
+    o["unreadable"] = std::move(unreadable);
+  }
   return o;
 }
 

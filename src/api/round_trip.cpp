@@ -5,6 +5,7 @@
 
 #include "api/app.hpp"
 #include "core/crypto.hpp"
+#include "core/json_policy.hpp"
 #include "push/fleet_events.hpp"
 #include "push/hub.hpp"
 #include "push/presence.hpp"
@@ -85,6 +86,7 @@ server::Response RoundTrip::handle(server::Request&& req) {
   return resp;
 }
 
+// An answer henge's clients can read: JSON within the envelope depth.
 std::optional<std::string> RoundTrip::check(server::Request&& req) {
   const std::string what = req.method + " " + req.target;
   auto resp = handle(std::move(req));
@@ -93,9 +95,9 @@ std::optional<std::string> RoundTrip::check(server::Request&& req) {
     return what + " answered " + std::to_string(resp.status) + " without problem+json";
   }
   if (resp.status >= 500) return what + " answered " + std::to_string(resp.status) + ": " + resp.body;
-  if (resp.content_type == "application/json") {
+  if (resp.content_type == "application/json" || resp.content_type == "application/problem+json") {
     boost::system::error_code ec;
-    (void)json::parse(resp.body, ec);
+    (void)core::parse_answer(resp.body, ec);
     if (ec) return what + " answered a body that is not JSON: " + resp.body.substr(0, 200);
   }
   return check_reads();
@@ -111,7 +113,7 @@ std::optional<std::string> RoundTrip::check_reads() {
     if ((resp.status >= 200 && resp.status < 300) || gone) {
       if (resp.content_type == "application/json") {
         boost::system::error_code ec;
-        (void)json::parse(resp.body, ec);
+        (void)core::parse_answer(resp.body, ec);
         if (ec) return {"GET " + target + " answered a body that is not JSON: " + resp.body.substr(0, 200), {}};
       }
       return {std::nullopt, std::move(resp)};
@@ -124,7 +126,7 @@ std::optional<std::string> RoundTrip::check_reads() {
   auto [broke, list] = read("/v1/devices?limit=" + std::to_string(kDevicesChecked), kAdminToken, false);
   if (broke) return broke;
   boost::system::error_code ec;
-  const auto page = json::parse(list.body, ec);
+  const auto page = core::parse_answer(list.body, ec);
   if (ec || !page.is_object() || !page.at("items").is_array()) return "GET /v1/devices answered no items";
   for (const auto& item : page.at("items").get_array()) {
     const std::string id(item.at("id").as_string());

@@ -1,6 +1,7 @@
 // The round-trip invariant (round_trip.hpp) as a property test: the inputs that once
-// poisoned rows, and a few thousand generated writes of hostile JSON to every write
-// route, each followed by every read, over SQLite and over the memory store.
+// poisoned rows, and hundreds of generated writes of hostile JSON to every write route,
+// each followed by every read, over SQLite, PostgreSQL (the server the suite starts)
+// and the memory store.
 
 #include "api/round_trip.hpp"
 
@@ -11,6 +12,8 @@
 #include <random>
 
 #include "store/memory/memory_store.hpp"
+#include "store/postgres/postgres_store.hpp"
+#include "store/postgres/test_database.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace henge::api {
@@ -32,7 +35,14 @@ std::string nested(std::size_t depth, const std::string& leaf = "1") {
 class RoundTripTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") {
+    if (GetParam() == "postgres") {
+      const auto server = store::postgres::testing::server_url();
+      if (!server) GTEST_SKIP() << "no PostgreSQL server for tests (HENGE_TEST_PG_DIR); ctest starts one";
+      auto s = store::open_postgres_store(
+          {store::postgres::testing::create_database(*server), "round-trip", std::chrono::seconds(15)});
+      ASSERT_TRUE(s) << s.error().message;
+      rt_ = std::make_unique<RoundTrip>(std::move(*s));
+    } else if (GetParam() == "sqlite") {
       dir_ = fs::temp_directory_path() / ("henge-round-trip-" + std::to_string(::getpid()) + "-" +
                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
       fs::remove_all(dir_);
@@ -153,7 +163,7 @@ TEST_P(RoundTripTest, GeneratedHostileWritesToEveryWriteRouteLeaveEveryReadAnswe
   std::mt19937 rng(7);
   auto pick = [&rng](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
   const std::string dev = "/v1/devices/pi-1";
-  for (int i = 0; i < 600; ++i) {
+  for (int i = 0; i < 300; ++i) {
     const std::string doc = gen.document();
     const std::string obj = "{\"x\":" + doc + "}";
     std::vector<server::Request> choices = {
@@ -173,7 +183,7 @@ TEST_P(RoundTripTest, GeneratedHostileWritesToEveryWriteRouteLeaveEveryReadAnswe
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, RoundTripTest, ::testing::Values("sqlite", "memory"),
+INSTANTIATE_TEST_SUITE_P(Stores, RoundTripTest, ::testing::Values("sqlite", "postgres", "memory"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

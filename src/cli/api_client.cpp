@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_policy.hpp"
+
 namespace henge::cli {
 
 namespace json = boost::json;
@@ -63,7 +65,7 @@ core::Errc errc_for_status(int status) {
 std::string describe_problem(int status, const std::string& body) {
   std::string out = std::to_string(status);
   boost::system::error_code ec;
-  const auto doc = json::parse(body, ec);
+  const auto doc = core::parse_answer(body, ec);
   const auto* obj = ec ? nullptr : doc.if_object();
   if (obj == nullptr) return out + (body.empty() ? "" : ": " + body.substr(0, 200));
   if (const auto* title = obj->if_contains("title"); title != nullptr && title->is_string()) {
@@ -112,7 +114,7 @@ core::Result<ApiAnswer> ApiClient::call(const ApiCall& call) {
   out.etag = answer->header("ETag");
   if (!answer->body.empty()) {
     boost::system::error_code ec;
-    out.body = json::parse(answer->body, ec);
+    out.body = core::parse_answer(answer->body, ec);
     if (ec) return make_error(Errc::internal, "the server's answer is not JSON");
   }
   return out;

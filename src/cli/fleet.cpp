@@ -7,6 +7,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "client/sse_parser.hpp"
+#include "core/json_policy.hpp"
 
 namespace henge::cli {
 
@@ -42,7 +43,7 @@ core::Status watch(Context& ctx, std::size_t count) {
         if (e.type == "goaway") continue;
         last_id = e.id;
         boost::system::error_code ec;
-        auto data = json::parse(e.data, ec);
+        auto data = core::parse_answer(e.data, ec);
         if (ctx.json()) {
           *ctx.out << json::serialize(
                           json::object{{"id", e.id}, {"type", e.type}, {"data", ec ? json::value(e.data) : data}})

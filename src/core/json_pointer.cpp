@@ -1,5 +1,7 @@
 #include "core/json_pointer.hpp"
 
+#include "core/json_policy.hpp"
+
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -29,6 +31,9 @@ Result<JsonPointer> JsonPointer::parse(std::string_view text) {
     }
     current.push_back(text[i]);
   }
+  // Its tokens become keys of JSON objects, which must be UTF-8 (a pointer taken from
+  // a URL's percent-encoding can be any bytes).
+  if (!valid_utf8(text)) return make_error(Errc::invalid, "a JSON pointer must be UTF-8");
   return JsonPointer{std::move(tokens)};
 }
 

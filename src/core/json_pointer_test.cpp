@@ -84,5 +84,13 @@ TEST(JsonPointer, PrefixIsTokenWise) {
   EXPECT_TRUE(JsonPointer{}.is_prefix_of(*JsonPointer::parse("/x")));
 }
 
+TEST(JsonPointer, RefusesTokensThatAreNotUtf8) {
+  // A pointer from a URL's percent-encoding can be any bytes; its tokens become keys.
+  auto p = JsonPointer::parse("/a/\xD0\x8F\xFF/b");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, Errc::invalid);
+  EXPECT_TRUE(JsonPointer::parse("/caf\xC3\xA9"));
+}
+
 }  // namespace
 }  // namespace henge::core

@@ -179,12 +179,16 @@ Status check_json(const json::value& doc, std::string_view what, std::size_t max
     const json::value& v = *nodes[i].value;
     const std::size_t depth = nodes[i].depth;
     if (v.is_double() && !std::isfinite(v.get_double())) return fail(i, "a number is not finite");
+    if (const auto* str = v.if_string(); str != nullptr && !valid_utf8(std::string_view(str->data(), str->size()))) {
+      return fail(i, "a string is not UTF-8");
+    }
     if (!v.is_object() && !v.is_array()) continue;
     if (depth + 1 > max_depth) {
       return fail(i, "nested deeper than " + std::to_string(max_depth) + " arrays and objects");
     }
     if (const auto* o = v.if_object()) {
       for (const auto& [k, sub] : *o) {
+        if (!valid_utf8(std::string_view(k.data(), k.size()))) return fail(i, "a key is not UTF-8");
         nodes.push_back({&sub, depth + 1, i, std::string_view(k.data(), k.size()), 0});
         todo.push_back(nodes.size() - 1);
       }
@@ -197,6 +201,81 @@ Status check_json(const json::value& doc, std::string_view what, std::size_t max
     }
   }
   return {};
+}
+
+namespace {
+
+// The length of the well-formed UTF-8 character at `p` (before `end`), or 0.
+std::size_t utf8_char(const unsigned char* p, const unsigned char* end) {
+  const unsigned char c = *p;
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 2;
+    if (c == 0xE0) lo = 0xA0;  // no overlong forms
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 3;
+    if (c == 0xF0) lo = 0x90;  // no overlong forms
+    if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (static_cast<std::size_t>(end - p) <= n) return 0;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t i = 2; i <= n; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  }
+  return n + 1;
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const auto n = utf8_char(p, end);
+    if (n == 0) return false;
+    p += n;
+  }
+  return true;
+}
+
+std::string utf8_lossy(std::string_view text) {
+  if (valid_utf8(text)) return std::string(text);
+  std::string out;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const auto n = utf8_char(p, end);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), n);
+      p += n;
+    }
+  }
+  return out;
+}
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t n = max_bytes;
+  // Back off over continuation bytes to the start of the character that was cut.
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n);
+}
+
+json::value parse_answer(std::string_view text, boost::system::error_code& ec) {
+  json::parse_options opts;
+  opts.max_depth = kMaxEnvelopeDepth;
+  return json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
 }
 
 std::size_t json_depth(const json::value& doc) {

@@ -73,7 +73,7 @@ TEST(JsonPolicy, DepthIsCountedInContainersUpToTheLimit) {
   ASSERT_FALSE(v);
   EXPECT_NE(v.error().message.find("deeper than 32"), std::string::npos) << v.error().message;
   EXPECT_EQ(v.error().details.at(0).path.size(), 2 * kMaxDepth);  // "/a" for each level inside
-  EXPECT_TRUE(parse_json(nested(kMaxDepth + 1), "the row", kMaxStoredDepth));
+  EXPECT_TRUE(parse_json(nested(kMaxDepth + 1), "the row", kMaxEnvelopeDepth));
 }
 
 TEST(JsonPolicy, RefusesWhatIsNotJson) {
@@ -96,7 +96,7 @@ TEST(JsonPolicy, CheckJsonFindsDepthAnEditBuilt) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::invalid);
   EXPECT_EQ(s.error().message.rfind("the config: nested deeper than 32", 0), 0U) << s.error().message;
-  EXPECT_TRUE(check_json(doc, "the row", kMaxStoredDepth));
+  EXPECT_TRUE(check_json(doc, "the row", kMaxEnvelopeDepth));
 }
 
 TEST(JsonPolicy, CheckJsonFindsNonFiniteNumbers) {
@@ -127,6 +127,51 @@ TEST(JsonPolicy, ADocumentFarTooDeepIsReportedAtTheLimit) {
   auto s = check_json(doc, "the config");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().details.at(0).path, "/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0");
+}
+
+TEST(JsonPolicy, Utf8IsCheckedByTheRfc) {
+  EXPECT_TRUE(valid_utf8(""));
+  EXPECT_TRUE(valid_utf8("plain"));
+  EXPECT_TRUE(valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));  // é € 😀
+  EXPECT_TRUE(valid_utf8("\xF4\x8F\xBF\xBF"));                      // U+10FFFF
+  for (const char* bad : {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xFF", "\xC3", "\xE2\x82",
+                          "a\x80"
+                          "b",
+                          "\xF8\x88\x80\x80\x80"}) {
+    EXPECT_FALSE(valid_utf8(bad)) << ::testing::PrintToString(std::string(bad));
+  }
+}
+
+TEST(JsonPolicy, CheckJsonFindsKeysAndStringsThatAreNotUtf8) {
+  json::object doc;
+  doc["ok"] = json::object{{std::string("p\xD0\x8F\xFF"), 1}};
+  auto s = check_json(doc, "the config");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("a key is not UTF-8"), std::string::npos) << s.error().message;
+  EXPECT_EQ(s.error().details.at(0).path, "/ok");
+  json::value str = json::array{"fine", std::string("\xC0\xAF")};
+  s = check_json(str, "the config");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().details.at(0).path, "/1");
+}
+
+TEST(JsonPolicy, Utf8PrefixNeverCutsACharacter) {
+  const std::string text = "ab\xE2\x82\xAC";  // "ab€"
+  EXPECT_EQ(utf8_prefix(text, 10), text);
+  EXPECT_EQ(utf8_prefix(text, 5), text);
+  EXPECT_EQ(utf8_prefix(text, 4), "ab");
+  EXPECT_EQ(utf8_prefix(text, 3), "ab");
+  EXPECT_EQ(utf8_prefix(text, 2), "ab");
+  EXPECT_EQ(utf8_prefix(text, 0), "");
+}
+
+TEST(JsonPolicy, Utf8LossyReplacesOnlyWhatIsNotUtf8) {
+  EXPECT_EQ(utf8_lossy("caf\xC3\xA9"), "caf\xC3\xA9");
+  EXPECT_EQ(utf8_lossy("a\xFF\xC3\xA9\xC0"
+                       "b"),
+            "a\xEF\xBF\xBD\xC3\xA9\xEF\xBF\xBD"
+            "b");
+  EXPECT_TRUE(valid_utf8(utf8_lossy("\xE2\x82")));
 }
 
 }  // namespace

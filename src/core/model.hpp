@@ -46,6 +46,10 @@ struct Device {
   DeviceState state;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
+  /// What of the stored row could not be read ("device_values: …"): those fields hold
+  /// their defaults. Empty for every row henge wrote itself; a store fills it for a row
+  /// damaged outside henge, so that one device cannot take a list of them down.
+  std::vector<std::string> unreadable;
 };
 
 /// never_connected · in_sync · pending · failed, derived so it is never stale:
@@ -76,7 +80,7 @@ struct HistoryEntry {
   Revision revision = 0;
   TimeMs at = 0;
   std::string actor;
-  std::string action;         ///< what caused it, e.g. "config.patch", "group.config.put"
+  std::string action;         ///< what caused it, e.g. "config.set", "group.config.set"
   boost::json::value change;  ///< merge patch from the previous desired config
   boost::json::value config;
   std::string sha256;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "core/json_policy.hpp"
 #include "core/time_format.hpp"
 
 namespace henge::server::log {
@@ -77,7 +78,7 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
           continue;
         }
       }
-      o[f.key] = f.value;
+      o[f.key] = core::utf8_lossy(f.value);  // a field may quote a client's raw bytes
     }
     line = boost::json::serialize(o);
   } else {

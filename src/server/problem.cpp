@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json_policy.hpp"
+
 namespace henge::server {
 
 int http_status(core::Errc code) noexcept {
@@ -92,15 +94,16 @@ Response problem(const core::Error& e, std::string_view request_id) {
   body["type"] = "about:blank";
   body["title"] = title(status);
   body["status"] = status;
-  body["detail"] = e.message;
+  // A message may quote what the client sent (a raw path); JSON strings are UTF-8.
+  body["detail"] = core::utf8_lossy(e.message);
   if (!request_id.empty()) body["request_id"] = request_id;
   if (!e.details.empty()) {
     boost::json::array errors;
     for (const auto& d : e.details) {
       boost::json::object item;
       if (!d.device.empty()) item["device"] = d.device;
-      item["path"] = d.path;
-      item["message"] = d.message;
+      item["path"] = core::utf8_lossy(d.path);
+      item["message"] = core::utf8_lossy(d.message);
       errors.push_back(std::move(item));
     }
     body["errors"] = std::move(errors);

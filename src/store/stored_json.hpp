@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/json_policy.hpp"
 
@@ -25,16 +26,28 @@ class UnstorableJson final : public std::runtime_error {
 /// A stored text as a value, with the depth the store writes. Throws UnstorableJson.
 inline boost::json::value parse_stored(std::string_view text) {
   boost::json::parse_options opts;
-  opts.max_depth = core::kMaxStoredDepth;
+  opts.max_depth = core::kMaxEnvelopeDepth;
   boost::system::error_code ec;
   auto v = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, {}, opts);
   if (ec) throw UnstorableJson("stored JSON does not parse: " + ec.message());
   return v;
 }
 
+/// `text` as a value, or `fallback` with "<column>: <why>" added to `unreadable`: how
+/// a store reads a device's documents, so that a damaged row is reported, not fatal.
+inline boost::json::value parse_stored_or(std::string_view text, const char* column, boost::json::value fallback,
+                                          std::vector<std::string>& unreadable) {
+  try {
+    return parse_stored(text);
+  } catch (const UnstorableJson& e) {
+    unreadable.push_back(std::string(column) + ": " + e.what());
+    return fallback;
+  }
+}
+
 /// `doc` as the store writes it. Throws UnstorableJson when it could not be read back.
 inline std::string stored_text(const boost::json::value& doc) {
-  if (auto s = core::check_json(doc, "a document to store", core::kMaxStoredDepth); !s) {
+  if (auto s = core::check_json(doc, "a document to store", core::kMaxEnvelopeDepth); !s) {
     throw UnstorableJson(s.error().message);
   }
   return boost::json::serialize(doc);

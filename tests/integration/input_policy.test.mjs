@@ -146,3 +146,23 @@ test('a list flag is strict too', async () => {
   assertRefused(await h.get('/v1/devices?connected=yes'), { match: /connected must be true or false/ });
   assert.equal((await h.get('/v1/devices?connected=0')).status, 200);
 });
+
+test('a pointer segment that is not UTF-8 is a 400, and a long ack error is cut between characters', async () => {
+  const { id, token } = await device();
+  assertRefused(await h.put(`/v1/devices/${id}/config/a/%D0%8F%FF`, 1), { match: /must be UTF-8/ });
+  const rev = (await h.get('/v1/device/config', { token })).json.revision;
+  // 4,096 bytes is where an ack's error is cut: here, in the middle of a '€'.
+  const error = 'x' + '€'.repeat(2000);
+  const ack = await h.post('/v1/device/ack', { revision: rev, status: 'rejected', error }, { token });
+  assert.equal(ack.status, 204, ack.text);
+  const d = await h.get(`/v1/devices/${id}`);
+  assert.equal(d.status, 200);
+  assert.equal(d.json.error, 'x' + '€'.repeat(1365), 'cut at the last whole character within the limit');
+  await assertEveryReadAnswers(id, token);
+});
+
+test('a path that is not UTF-8 is quoted back as valid JSON', async () => {
+  const r = await h.get('/v1/no-such-%FF');
+  assert.equal(r.status, 404);
+  assert.ok(r.json, `the problem is JSON: ${r.text}`);
+});

@@ -17,10 +17,6 @@ std::string labels_text(const std::map<std::string, std::string>& labels) {
   return labels_to_json(labels);
 }
 
-std::map<std::string, std::string> labels_from(const std::string& text) {
-  return labels_from_json(parse_stored_json(text));
-}
-
 // A PostgreSQL array literal ({"a","b"}) for unnest(): every element quoted, with
 // backslashes and quotes escaped.
 class ArrayLiteral {
@@ -117,11 +113,11 @@ std::vector<Device> PgTx::read_devices(const pg::Rows& r) {
     Device d;
     d.id = r.text(i, 0);
     d.schema = r.text(i, 1);
-    d.labels = labels_from(r.text(i, 2));
+    d.labels = labels_from_json(parse_stored_or(r.text(i, 2), "labels", json::object{}, d.unreadable));
     d.token_hash = r.text(i, 3);
-    d.values = parse_stored_json(r.text(i, 4));
+    d.values = parse_stored_or(r.text(i, 4), "device_values", json::object{}, d.unreadable);
     d.desired.revision = rev(r, i, 5);
-    d.desired.config = parse_stored_json(r.text(i, 6));
+    d.desired.config = parse_stored_or(r.text(i, 6), "desired_config", json::object{}, d.unreadable);
     d.desired.sha256 = r.text(i, 7);
     d.created_at = r.i64(i, 8);
     d.updated_at = r.i64(i, 9);
@@ -132,7 +128,7 @@ std::vector<Device> PgTx::read_devices(const pg::Rows& r) {
     d.state.applied_at = r.i64(i, 14);
     d.state.rejected_revision = rev(r, i, 15);
     d.state.error = r.text(i, 16);
-    d.state.reported = parse_stored_json(r.text(i, 17));
+    d.state.reported = parse_stored_or(r.text(i, 17), "reported", nullptr, d.unreadable);
     d.state.replica = d.state.connected ? r.text(i, 18) : std::string();
     d.groups = split_names(r.text(i, 19));
     out.push_back(std::move(d));

@@ -99,6 +99,23 @@ ALTER TABLE devices ADD COLUMN rejected_revision INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN state_error TEXT NOT NULL DEFAULT '';
 ALTER TABLE devices ADD COLUMN reported TEXT NOT NULL DEFAULT 'null';
 )sql",
+    // 3: documents no read could get past, moved aside whole (quarantine.hpp). The
+    // store fills it when it migrates to this version.
+    R"sql(
+CREATE TABLE quarantine (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at          INTEGER NOT NULL,
+  table_name  TEXT NOT NULL,
+  row_name    TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  text        TEXT NOT NULL,
+  reason      TEXT NOT NULL
+);
+)sql",
 };
+
+/// The version after which unreadable documents are quarantined (the migration that
+/// made the table).
+inline constexpr std::size_t kQuarantineVersion = 3;
 
 }  // namespace henge::store::sqlite

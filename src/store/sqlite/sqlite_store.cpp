@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "store/labels_json.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/quarantine.hpp"
 #include "store/sqlite/row_batches.hpp"
 #include "store/stored_json.hpp"
 
@@ -25,10 +27,6 @@ namespace json = boost::json;
 
 std::string labels_text(const std::map<std::string, std::string>& labels) {
   return labels_to_json(labels);
-}
-
-std::map<std::string, std::string> labels_from(const std::string& text) {
-  return labels_from_json(parse_stored(text));
 }
 
 // The device columns in the order read_device() reads them. A macro, so that it
@@ -355,11 +353,11 @@ class SqliteTx final : public WriteTx {
     Device d;
     d.id = st.text(0);
     d.schema = st.text(1);
-    d.labels = labels_from(st.text(2));
+    d.labels = labels_from_json(parse_stored_or(st.text(2), "labels", json::object{}, d.unreadable));
     d.token_hash = st.text(3);
-    d.values = parse_stored(st.text(4));
+    d.values = parse_stored_or(st.text(4), "device_values", json::object{}, d.unreadable);
     d.desired.revision = static_cast<Revision>(st.i64(5));
-    d.desired.config = parse_stored(st.text(6));
+    d.desired.config = parse_stored_or(st.text(6), "desired_config", json::object{}, d.unreadable);
     d.desired.sha256 = st.text(7);
     d.created_at = st.i64(8);
     d.updated_at = st.i64(9);
@@ -370,7 +368,7 @@ class SqliteTx final : public WriteTx {
     d.state.applied_at = st.i64(14);
     d.state.rejected_revision = static_cast<Revision>(st.i64(15));
     d.state.error = st.text(16);
-    d.state.reported = parse_stored(st.text(17));
+    d.state.reported = parse_stored_or(st.text(17), "reported", nullptr, d.unreadable);
     const auto groups = st.text(18);
     for (std::size_t start = 0; start < groups.size();) {
       auto end = groups.find(',', start);
@@ -481,6 +479,12 @@ class SqliteStore final : public Store {
       writer_->exec("BEGIN IMMEDIATE");
       try {
         writer_->exec(sqlite::kMigrations[v]);
+        if (v + 1 == sqlite::kQuarantineVersion) {
+          const auto now =
+              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+          sqlite::quarantine_unreadable(*writer_, now);
+        }
         writer_->exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
         writer_->exec("COMMIT");
       } catch (const SqliteError&) {
