@@ -321,6 +321,7 @@ Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(const json
 }
 
 std::vector<FieldError> CompiledSchema::validate(const json::value& instance, std::size_t budget) const {
+  valijson::ValidationResults results;
   try {
     valijson_bounded::budget_left = budget;
     std::optional<json::value> converted;
@@ -329,13 +330,18 @@ std::vector<FieldError> CompiledSchema::validate(const json::value& instance, st
       uint64_as_int64_or_double(*converted);
     }
     valijson::Validator validator;
-    valijson::ValidationResults results;
     if (validator.validate(impl_->schema, BoostJsonAdapter(converted ? *converted : instance), &results)) return {};
     auto errors = collect(results);
     if (errors.empty()) errors.push_back({"", "", "does not validate against the schema"});
     return errors;
   } catch (const valijson_bounded::BudgetExhausted& e) {
     return {{"", "", e.what()}};
+  } catch (const valijson_bounded::EnoughErrors&) {
+    // What was found is plenty to act on; finding the rest would only cost time.
+    auto errors = collect(results);
+    errors.push_back({"", "", "and more: validation stopped after " +
+                                  std::to_string(valijson_bounded::kMaxErrors) + " errors"});
+    return errors;
   } catch (const std::exception& e) {
     return {{"", "", std::string("validation failed: ") + e.what()}};
   }

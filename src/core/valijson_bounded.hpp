@@ -39,6 +39,13 @@ class BudgetExhausted final : public std::runtime_error {
             "schema") {}
 };
 
+/// Errors a validation collects before it stops: a config wrong at 100,000 places
+/// spent most of its time listing them, and a write shows the first hundred.
+inline constexpr std::size_t kMaxErrors = 1000;
+
+/// Thrown once a validation has collected kMaxErrors errors.
+struct EnoughErrors {};
+
 /// What is left of this thread's budget: set by CompiledSchema::validate().
 inline thread_local std::size_t budget_left = 0;
 
@@ -148,10 +155,14 @@ inline bool ValidationVisitor<adapters::BoostJsonAdapter>::visit(const constrain
   return matched;
 }
 
-// valijson's own, with one visit taken from the budget.
+// valijson's own, with one visit taken from the budget, stopping once enough errors
+// are in.
 template <>
 inline bool ValidationVisitor<adapters::BoostJsonAdapter>::validateSchema(const Subschema& subschema) {
   henge::core::valijson_bounded::spend();
+  if (m_results != nullptr && m_results->numErrors() >= henge::core::valijson_bounded::kMaxErrors) {
+    throw henge::core::valijson_bounded::EnoughErrors{};
+  }
   if (subschema.getAlwaysInvalid()) return false;
   Subschema::ApplyFunction fn(std::bind(validationCallback, std::placeholders::_1, std::ref(*this)));
   return m_results == nullptr ? subschema.applyStrict(fn) : subschema.apply(fn);

@@ -8,11 +8,23 @@ import { waitFor, withHenged } from './harness.mjs';
 
 test('probes answer while every worker is busy with writes', async (t) => {
   const h = await withHenged(t, { args: ['--worker-threads', '2'] });
-  const schema = { type: 'object', properties: { list: { type: 'array', items: { type: 'string' } } } };
+  // Each level validates its child twice (the first branch fails only after recursing),
+  // so a config 13 levels deep costs some 2^14 subschema visits: a valid write that
+  // keeps a worker busy for a while.
+  const schema = {
+    $ref: '#/definitions/n',
+    definitions: {
+      n: {
+        anyOf: [
+          { properties: { a: { $ref: '#/definitions/n' } }, required: ['missing'] },
+          { properties: { a: { $ref: '#/definitions/n' } } },
+        ],
+      },
+    },
+  };
   assert.equal((await h.put('/v1/schemas/busy', schema)).status, 201);
   assert.equal((await h.post('/v1/devices', { id: 'busy-1', schema: 'busy' })).status, 201);
-  // 100,000 items of the wrong type: each write validates and lists errors for a while.
-  const config = JSON.stringify({ list: new Array(100000).fill(0) });
+  const config = '{"a":'.repeat(13) + '{}' + '}'.repeat(13);
   let settled = 0;
   const writes = Array.from({ length: 6 }, () =>
     h.put('/v1/devices/busy-1/config', config).then((r) => {
@@ -33,7 +45,7 @@ test('probes answer while every worker is busy with writes', async (t) => {
     probes.push({ path, status: r.status, settledBefore: settled });
   }
   const answers = await Promise.all(writes);
-  assert.ok(answers.every((r) => r.status === 422), 'every write was refused by the schema');
+  assert.ok(answers.every((r) => r.status === 200), answers.map((r) => r.text).join('\n'));
   for (const p of probes) {
     assert.equal(p.status, 200, p.path);
     assert.equal(p.settledBefore, 0, `${p.path} answered before any of the writes it would have queued behind`);
