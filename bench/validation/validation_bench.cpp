@@ -68,8 +68,10 @@ void validation_case(const char* name, const char* schema_text, const json::valu
   const auto t = time_it([&] { errors = (*schema)->validate(config); });
   const std::string verdict =
       errors.empty() ? "valid" : std::to_string(errors.size()) + " errors, first: " + errors.front().message;
-  std::printf("%-44s %8zu B  median %9.2f ms  max %9.2f ms  %.70s\n", name, json::serialize(config).size(), t.median_ms,
-              t.max_ms, verdict.c_str());
+  const auto* list = config.is_object() ? config.get_object().if_contains("list") : nullptr;
+  const std::size_t items = list != nullptr && list->is_array() ? list->get_array().size() : 0;
+  std::printf("%-44s %8zu B %7zu items  median %9.2f ms  max %9.2f ms  %.60s\n", name, json::serialize(config).size(),
+              items, t.median_ms, t.max_ms, verdict.c_str());
 }
 
 json::value nested(std::size_t depth) {
