@@ -125,6 +125,20 @@ test('henge-pi refuses bad usage with one line and exit 2', async () => {
   assert.match(r.err, /--led wants POINTER=NAME/);
 });
 
+test('henge-pi --help prints its usage on stdout and exits 0', async () => {
+  const r = await new Promise((resolve) => {
+    const p = spawnPi(['--help'], { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^usage: henge-pi --server URL/);
+  assert.equal(r.err, '');
+});
+
 test('GPIO: a bad value or a missing chip is a rejection with the reason; without libgpiod, --gpio is refused', async (t) => {
   const { h } = box;
   const version = await new Promise((resolve) => {

@@ -109,6 +109,23 @@ CREATE TABLE replicas (
   expires_at BIGINT NOT NULL
 );
 )sql",
+    // 2: documents no read could get past, moved aside whole (quarantine.hpp). The
+    // store fills it when it migrates to this version.
+    R"sql(
+CREATE TABLE quarantine (
+  seq         BIGSERIAL PRIMARY KEY,
+  at          BIGINT NOT NULL,
+  table_name  TEXT NOT NULL,
+  row_name    TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  text        TEXT NOT NULL,
+  reason      TEXT NOT NULL
+);
+)sql",
 };
+
+/// The version after which unreadable documents are quarantined (the migration that
+/// made the table).
+inline constexpr std::size_t kQuarantineVersion = 2;
 
 }  // namespace henge::store::postgres

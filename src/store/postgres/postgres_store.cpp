@@ -9,6 +9,7 @@
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/pg.hpp"
 #include "store/postgres/postgres_tx.hpp"
+#include "store/postgres/quarantine.hpp"
 
 namespace henge::store {
 namespace {
@@ -204,6 +205,11 @@ class PostgresStore final : public Store {
       for (auto i = version; i < postgres::kMigrations.size(); ++i) {
         c.exec("BEGIN");
         c.exec(postgres::kMigrations[i]);
+        if (i + 1 == postgres::kQuarantineVersion) {
+          postgres::quarantine_unreadable(c, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
+        }
         c.run("UPDATE henge_schema SET version = $1", static_cast<std::int64_t>(i + 1));
         c.exec("COMMIT");
       }

@@ -183,5 +183,47 @@ TEST_F(PostgresStore, ConnectedCountsOnlyWhileTheHoldingReplicaIsLive) {
   EXPECT_FALSE(connected());
 }
 
+TEST_F(PostgresStore, MigratingQuarantinesRowsOlderVersionsLeftUnreadableAndLaterDamageIsNamed) {
+  {
+    auto store = open("a");
+    set(*store, "good", 1);
+    set(*store, "bad", 2);
+  }
+  {
+    // As a database of schema version 1 that took `1e400` (stored as Infinity) would be.
+    pg::Conn c(url_);
+    c.exec("DROP TABLE quarantine; UPDATE henge_schema SET version = 1");
+    c.exec("UPDATE devices SET reported = '{\"x\":Infinity}', desired_config = '[[[' WHERE id = 'bad'");
+  }
+  auto store = open("a");
+  std::vector<Device> devices;
+  auto read = [&] {
+    auto st = store->read([&](ReadTx& tx) {
+      devices = tx.devices(DeviceQuery{});
+      return Status{};
+    });
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  };
+  read();
+  ASSERT_EQ(devices.size(), 2U);
+  EXPECT_TRUE(devices[0].unreadable.empty());
+  EXPECT_EQ(devices[0].desired.config, json::object{});
+  EXPECT_TRUE(devices[0].state.reported.is_null());
+  {
+    pg::Conn c(url_);
+    auto rows = c.run("SELECT row_name || '/' || column_name || '=' || text FROM quarantine ORDER BY seq");
+    ASSERT_EQ(rows.size(), 2);
+    EXPECT_EQ(rows.text(0, 0), "bad/desired_config=[[[");
+    EXPECT_EQ(rows.text(1, 0), "bad/reported={\"x\":Infinity}");
+    // Damage after the migration is read as what it is: named, not fatal.
+    c.exec("UPDATE devices SET device_values = 'nope' WHERE id = 'good'");
+  }
+  read();
+  ASSERT_EQ(devices.size(), 2U);
+  ASSERT_EQ(devices[1].id, "good");
+  ASSERT_EQ(devices[1].unreadable.size(), 1U);
+  EXPECT_EQ(devices[1].unreadable[0].rfind("device_values: ", 0), 0U);
+}
+
 }  // namespace
 }  // namespace henge::store
