@@ -7,8 +7,6 @@
 
 #include <unistd.h>
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -17,12 +15,10 @@
 #include <string>
 
 #include "api/round_trip.hpp"
-#include "server/beast_request.hpp"
+#include "request_bytes.hpp"
 #include "server/log.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace fs = std::filesystem;
 using namespace henge;
 
@@ -60,15 +56,10 @@ struct Fixture {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Fixture fixture;
-  http::request_parser<http::string_body> parser;
-  parser.header_limit(16 << 10);
-  parser.body_limit(64 << 10);
-  parser.eager(true);
-  beast::error_code ec;
-  parser.put(boost::asio::buffer(data, size), ec);
-  if (ec || !parser.is_done()) return 0;
+  auto req = fuzz::request_from_bytes(data, size);
+  if (!req) return 0;
   auto& rt = fixture.fresh();
-  if (auto broke = rt.check(server::to_request(parser.release(), "127.0.0.1:40000"))) {
+  if (auto broke = rt.check(std::move(*req))) {
     std::fprintf(stderr, "round trip broken: %s\n", broke->c_str());
     std::abort();
   }
