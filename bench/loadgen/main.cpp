@@ -149,7 +149,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-connecting", opt.max_connecting, "Connections being set up at once")
       ->check(CLI::PositiveNumber);
   app.add_option("--connect-rate", opt.connect_rate, "New connections a second (0: as fast as allowed)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help on stdout, exit 0; a usage error exits 2
+  }
 
   for (const auto& s : servers) {
     sockaddr_in a{};

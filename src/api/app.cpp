@@ -247,6 +247,7 @@ server::Response App::handle(server::Request&& req) {
                                           {"path", req.path},
                                           {"route", route_label},
                                           {"status", resp.status},
+                                          {"ms", static_cast<double>(micros) / 1000.0},
                                           {"cause", cause},
                                           {"actor", actor},
                                           {"request_id", request_id},

@@ -46,7 +46,7 @@ test('a damaged row is listed with what cannot be read; its config fails alone; 
   assert.equal(config.status, 500);
   assert.equal(config.json.detail, 'internal error', 'the cause stays in the log');
   const id = config.headers.get('x-request-id');
-  await logged(h, new RegExp(`error request failed .*route=/v1/devices/\\{id\\}/config status=500 ` +
+  await logged(h, new RegExp(`error request failed .*route=/v1/devices/\\{id\\}/config status=500 ms=\\S+ ` +
     `cause="the stored config of device bad cannot be read: device_values: .* request_id=${id}`));
   assert.equal((await h.get('/v1/devices/good/config')).status, 200, 'the other device is served');
   // A merge onto values that cannot be read would lose them: refused until replaced.
