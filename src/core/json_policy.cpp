@@ -65,9 +65,12 @@ class Checker {
   bool on_int64(std::int64_t, json::string_view, boost::system::error_code&) { return number(); }
   bool on_uint64(std::uint64_t, json::string_view, boost::system::error_code&) { return number(); }
   bool on_double(double d, json::string_view s, boost::system::error_code& ec) {
+    // An integer that fits int64 or uint64 never comes here: written as one, it does not fit.
+    const bool integral =
+        s.find_first_of(".eE") == json::string_view::npos && number_.find_first_of(".eE") == std::string::npos;
+    if (std::isfinite(d) && !integral) return number();  // the common case: nothing to build
     number_.append(s.data(), s.size());
-    const bool integral = number_.find_first_of(".eE") == std::string::npos;
-    std::string shown = number_.size() > kShownNumber ? number_.substr(0, kShownNumber) + "…" : number_;
+    const std::string shown = number_.size() > kShownNumber ? number_.substr(0, kShownNumber) + "…" : number_;
     if (!std::isfinite(d)) return fail("the number " + shown + " is out of range for a 64-bit float", ec);
     if (integral) {
       return fail("the integer " + shown +
