@@ -339,8 +339,8 @@ std::vector<FieldError> CompiledSchema::validate(const json::value& instance, st
   } catch (const valijson_bounded::EnoughErrors&) {
     // What was found is plenty to act on; finding the rest would only cost time.
     auto errors = collect(results);
-    errors.push_back({"", "", "and more: validation stopped after " +
-                                  std::to_string(valijson_bounded::kMaxErrors) + " errors"});
+    errors.push_back(
+        {"", "", "and more: validation stopped after " + std::to_string(valijson_bounded::kMaxErrors) + " errors"});
     return errors;
   } catch (const std::exception& e) {
     return {{"", "", std::string("validation failed: ") + e.what()}};
