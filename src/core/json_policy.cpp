@@ -281,21 +281,4 @@ json::value parse_answer(std::string_view text, boost::system::error_code& ec) {
   return json::parse(json::string_view(text.data(), text.size()), ec, {}, opts);
 }
 
-std::size_t json_depth(const json::value& doc) {
-  std::size_t deepest = 0;
-  std::vector<std::pair<const json::value*, std::size_t>> todo{{&doc, 0}};
-  while (!todo.empty()) {
-    auto [v, depth] = todo.back();
-    todo.pop_back();
-    if (const auto* o = v->if_object()) {
-      deepest = std::max(deepest, depth + 1);
-      for (const auto& [k, sub] : *o) todo.emplace_back(&sub, depth + 1);
-    } else if (const auto* a = v->if_array()) {
-      deepest = std::max(deepest, depth + 1);
-      for (const auto& sub : *a) todo.emplace_back(&sub, depth + 1);
-    }
-  }
-  return deepest;
-}
-
 }  // namespace henge::core

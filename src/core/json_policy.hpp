@@ -62,7 +62,4 @@ std::string utf8_lossy(std::string_view text);
 /// cutting a UTF-8 string by bytes must not leave half a character.
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
 
-/// How deep `doc` nests (a scalar is 0, `{}` and `[]` are 1).
-std::size_t json_depth(const boost::json::value& doc);
-
 }  // namespace henge::core

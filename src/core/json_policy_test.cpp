@@ -91,7 +91,6 @@ TEST(JsonPolicy, CheckJsonFindsDepthAnEditBuilt) {
     at->as_object()["k"] = json::object{};
     at = &at->as_object()["k"];
   }
-  EXPECT_EQ(json_depth(doc), 41U);
   auto s = check_json(doc, "the config");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::invalid);
@@ -110,12 +109,6 @@ TEST(JsonPolicy, CheckJsonFindsNonFiniteNumbers) {
   EXPECT_FALSE(check_json(doc, "the config"));
 }
 
-TEST(JsonPolicy, DepthOfScalarsAndEmptyContainers) {
-  EXPECT_EQ(json_depth(json::value(1)), 0U);
-  EXPECT_EQ(json_depth(json::object{}), 1U);
-  EXPECT_EQ(json_depth(json::parse("[[],[[]]]")), 3U);
-}
-
 TEST(JsonPolicy, ADocumentFarTooDeepIsReportedAtTheLimit) {
   json::value doc = json::array{};
   json::value* at = &doc;
@@ -123,7 +116,6 @@ TEST(JsonPolicy, ADocumentFarTooDeepIsReportedAtTheLimit) {
     at->as_array().push_back(json::array{});
     at = &at->as_array().back();
   }
-  EXPECT_EQ(json_depth(doc), 5001U);
   auto s = check_json(doc, "the config");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().details.at(0).path, "/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0");

@@ -12,6 +12,7 @@
 #include "store/change_event.hpp"
 #include "store/postgres/pg.hpp"
 #include "store/postgres/postgres_tx.hpp"
+#include "store/stored_json.hpp"
 
 namespace henge::store::postgres {
 
@@ -80,7 +81,7 @@ std::vector<ChangeEvent> read_changes(pg::Conn& c, Revision& cursor) {
       batch_rev = rev;
       core::Desired d;
       d.revision = rev;
-      d.config = parse_stored_json(rows.text(i, 2));
+      d.config = parse_stored(rows.text(i, 2));
       d.sha256 = rows.text(i, 3);
       d.schema = rows.text(i, 4);
       batch.push_back({rows.text(i, 0), std::move(d)});

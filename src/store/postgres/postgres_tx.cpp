@@ -63,11 +63,11 @@ Revision rev(const pg::Rows& rows, int row, int col) {
 }
 
 SchemaVersion read_schema(const pg::Rows& r, int i) {
-  return SchemaVersion{r.text(i, 0), r.i64(i, 1), parse_stored_json(r.text(i, 2)), rev(r, i, 3), r.i64(i, 4)};
+  return SchemaVersion{r.text(i, 0), r.i64(i, 1), parse_stored(r.text(i, 2)), rev(r, i, 3), r.i64(i, 4)};
 }
 
 Group read_group(const pg::Rows& r, int i) {
-  return Group{r.text(i, 0), r.i64(i, 1), parse_stored_json(r.text(i, 2)), rev(r, i, 3), r.i64(i, 4), r.i64(i, 5)};
+  return Group{r.text(i, 0), r.i64(i, 1), parse_stored(r.text(i, 2)), rev(r, i, 3), r.i64(i, 4), r.i64(i, 5)};
 }
 
 HistoryEntry read_history(const pg::Rows& r, int i) {
@@ -76,16 +76,12 @@ HistoryEntry read_history(const pg::Rows& r, int i) {
                       r.i64(i, 2),
                       r.text(i, 3),
                       r.text(i, 4),
-                      parse_stored_json(r.text(i, 5)),
-                      parse_stored_json(r.text(i, 6)),
+                      parse_stored(r.text(i, 5)),
+                      parse_stored(r.text(i, 6)),
                       r.text(i, 7)};
 }
 
 }  // namespace
-
-json::value parse_stored_json(const std::string& text) {
-  return parse_stored(text);
-}
 
 // A device is connected while the replica holding its stream has a live lease.
 #define HENGE_PG_CONNECTED                                                                            \
@@ -253,7 +249,7 @@ std::vector<AuditEntry> PgTx::audit(const AuditQuery& q) {
     a.actor = r.text(i, 2);
     a.action = r.text(i, 3);
     a.target = r.text(i, 4);
-    a.change = parse_stored_json(r.text(i, 5));
+    a.change = parse_stored(r.text(i, 5));
     a.request_id = r.text(i, 6);
     a.remote = r.text(i, 7);
     a.revision = rev(r, i, 8);

@@ -86,7 +86,4 @@ class PgTx final : public WriteTx {
   std::vector<core::HistoryEntry> pending_history_;
 };
 
-/// Parses JSON read back from the database; throws pg::PgError when it does not parse.
-boost::json::value parse_stored_json(const std::string& text);
-
 }  // namespace henge::store::postgres
