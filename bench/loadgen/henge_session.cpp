@@ -45,11 +45,12 @@ class HengeSession final : public Session {
       sse_ = std::make_unique<client::SseParser>(kMaxEvent);
     }
     events_.clear();
-    if (!sse_->feed(bytes, events_)) {
-      out.failed = true;
-      return;
-    }
+    sse_->feed(bytes, events_);
     for (const auto& e : events_) {
+      if (e.oversized > 0) {
+        out.failed = true;
+        return;
+      }
       if (e.type == "config") {
         if (const auto revision = parse_number(e.id); revision > 0) out.revisions.push_back(revision);
       } else if (e.type == "goaway") {

@@ -14,7 +14,6 @@ namespace henge::agent {
 
 namespace json = boost::json;
 namespace log = server::log;
-using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 namespace {
@@ -56,7 +55,13 @@ milliseconds retry_after_of(const client::HttpResponse& head) {
 }  // namespace
 
 Agent::Agent(AgentSettings settings, client::HttpClient& http, Applier& applier, Backoff& backoff, AgentState state)
-    : settings_(std::move(settings)), http_(http), applier_(applier), backoff_(backoff), state_(std::move(state)) {}
+    : settings_(std::move(settings)),
+      http_(http),
+      applier_(applier),
+      backoff_(backoff),
+      state_(std::move(state)),
+      ack_backoff_(backoff.policy(), reinterpret_cast<std::uintptr_t>(this)),
+      apply_backoff_(backoff.policy(), reinterpret_cast<std::uintptr_t>(this) >> 4) {}
 
 void Agent::stop() {
   {
@@ -81,8 +86,9 @@ void Agent::persist() {
 core::Result<std::string> Agent::read_token() {
   auto text = read_file(settings_.token_file, 4096);
   if (!text.ok()) return core::make_error(text.error().code, "cannot read the token file: " + text.error().message);
-  std::string token = *text;
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  // The first line is the token; what follows (a comment, a second token) is not sent.
+  std::string token = text->substr(0, text->find_first_of("\r\n"));
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
   if (token.empty())
     return core::make_error(core::Errc::invalid, "the token file " + settings_.token_file + " is empty");
   return token;
@@ -145,6 +151,7 @@ Agent::Ended Agent::connect_once() {
   request.headers = {{"Authorization", "Bearer " + token_}, {"Accept", "text/event-stream"}};
   if (state_.revision > 0) request.headers.push_back({"Last-Event-ID", std::to_string(state_.revision)});
 
+  // The limit is the config's; its document and event framing add a little.
   client::SseParser parser(settings_.max_config_bytes + 4096);
   std::vector<client::SseEvent> events;
   goaway_.clear();
@@ -155,15 +162,19 @@ Agent::Ended Agent::connect_once() {
     if (state_.unsent_ack) send_ack();
     send_report();
   };
+  const std::function<bool()> on_tick = [this] { return on_tick_work(); };
   const auto on_data = [&](std::string_view bytes) {
-    if (!parser.feed(bytes, events)) {
-      broken = true;
-      return false;
-    }
+    parser.feed(bytes, events);
     if (parser.retry_ms()) retry_ = milliseconds(*parser.retry_ms());
     for (auto& event : events) {
-      if (event.type == "config") {
-        on_config(event.data);
+      if (event.type == "config" && event.oversized > 0) {
+        reject_oversized(event.id, event.oversized);
+      } else if (event.type == "config") {
+        if (!on_config(event.data)) {
+          broken = true;
+          events.clear();
+          return false;
+        }
       } else if (event.type == "goaway") {
         boost::system::error_code ec;
         const auto doc = core::parse_answer(event.data, ec);
@@ -174,7 +185,7 @@ Agent::Ended Agent::connect_once() {
     events.clear();
     return !stopping_.load();
   };
-  auto outcome = http_.stream(request, settings_.connect_timeout, settings_.keepalive * 3, on_head, on_data);
+  auto outcome = http_.stream(request, settings_.connect_timeout, settings_.keepalive * 3, on_head, on_data, on_tick);
   if (stopping_) return Ended::closed;
 
   if (!outcome.ok()) {
@@ -200,11 +211,7 @@ Agent::Ended Agent::connect_once() {
     last_issue_ = issue;
     return Ended::failed;
   }
-  if (broken) {
-    log::error("the stream sent an event over the size limit; reconnecting",
-               {{"limit_bytes", settings_.max_config_bytes}});
-    return Ended::closed;
-  }
+  if (broken) return Ended::closed;  // logged where it was found
   if (!goaway_.empty()) {
     if (goaway_ == "replaced") {
       log::error("another client took this device's stream (goaway replaced): is a second agent using this token?");
@@ -226,58 +233,124 @@ Agent::Ended Agent::connect_once() {
   return Ended::closed;
 }
 
-void Agent::on_config(const std::string& data) {
+bool Agent::on_config(const std::string& data) {
   auto doc = parse_config_document(data);
   if (!doc.ok()) {
-    // Without a trustworthy revision there is nothing to acknowledge; the next
-    // connection gets the current config again.
-    log::error("received a config document that does not check out", {{"error", doc.error().message}});
+    // Nothing in it can be trusted, its revision included: drop the stream, and the
+    // next connection gets the config again (henged resends what was not answered).
+    log::error("received a config document that does not check out; asking for it again",
+               {{"error", doc.error().message}});
+    return false;
+  }
+  if (doc->config_bytes.size() > settings_.max_config_bytes) {
+    reject_oversized(std::to_string(doc->revision), doc->config_bytes.size());
+    return true;
+  }
+  const bool in_place = doc->revision == state_.revision && doc->sha256 == state_.sha256;
+  const bool retrying = retry_apply_ && retry_apply_->doc.revision == doc->revision;
+  if (in_place && !retrying) {
+    // henged sends a config again until it has an answer for it: give the same answer
+    // again and run nothing.
+    log::info("config already in place; acknowledging it again", {{"revision", doc->revision}});
+    const bool known = state_.last_ack && state_.last_ack->revision == doc->revision;
+    state_.unsent_ack = known ? *state_.last_ack : Ack{doc->revision, true, {}};
+    ack_backoff_.reset();
+    persist();
+    send_ack();
+    return true;
+  }
+  apply(*doc);
+  return true;
+}
+
+void Agent::apply(const ConfigDocument& doc) {
+  auto report = applier_.apply(doc, &stopping_);
+  if (report.interrupted) {
+    // Not applied, not acknowledged, not remembered: the next start applies it again.
+    log::warn("stopped while applying; the config is applied again at the next start", {{"revision", doc.revision}});
     return;
   }
-  if (doc->revision == state_.revision && doc->sha256 == state_.sha256) {
-    log::info("config already in place", {{"revision", doc->revision}});
-    state_.unsent_ack = Ack{doc->revision, true, {}};
+  if (report.committed) {
+    state_.revision = doc.revision;
+    state_.sha256 = doc.sha256;
+  }
+  if (report.transient) {
+    const auto delay = apply_backoff_.after_failure();
+    retry_apply_ = Retry{doc, Clock::now() + delay};
+    log::error("rejected for now; trying again",
+               {{"revision", doc.revision}, {"error", report.ack.error}, {"in", seconds_text(delay)}});
   } else {
-    auto report = applier_.apply(*doc);
-    if (report.committed) {
-      state_.revision = doc->revision;
-      state_.sha256 = doc->sha256;
-    }
-    state_.unsent_ack = report.ack;
+    retry_apply_.reset();
+    apply_backoff_.reset();
     if (report.ack.applied) {
-      log::info("applied", {{"revision", doc->revision}, {"sha256", doc->sha256}, {"changed", join(report.changed)}});
+      log::info("applied", {{"revision", doc.revision}, {"sha256", doc.sha256}, {"changed", join(report.changed)}});
     } else {
-      log::error("rejected", {{"revision", doc->revision}, {"error", report.ack.error}});
+      log::error("rejected", {{"revision", doc.revision}, {"error", report.ack.error}});
     }
   }
+  state_.unsent_ack = report.ack;
+  state_.last_ack = report.ack;
+  ack_backoff_.reset();
   persist();
   send_ack();
+}
+
+void Agent::reject_oversized(const std::string& id, std::size_t size) {
+  // An event over the limit was not kept, so it cannot be checked; its id names the
+  // revision. The answer is a rejection the operator can act on, not a reconnect loop.
+  std::int64_t revision = 0;
+  const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), revision);
+  const auto error = "the config is over this device's limit of " + std::to_string(settings_.max_config_bytes) +
+                     " bytes (--max-config-bytes)";
+  log::error("rejected", {{"revision", id}, {"error", error}, {"size_bytes", size}});
+  if (ec != std::errc{} || end != id.data() + id.size() || revision <= 0) return;
+  retry_apply_.reset();
+  state_.unsent_ack = Ack{revision, false, error};
+  state_.last_ack = state_.unsent_ack;
+  ack_backoff_.reset();
+  persist();
+  send_ack();
+}
+
+bool Agent::on_tick_work() {
+  const auto now = Clock::now();
+  if (state_.unsent_ack && now >= ack_due_) send_ack();
+  if (retry_apply_ && now >= retry_apply_->due && !stopping_) {
+    const auto doc = retry_apply_->doc;  // apply() replaces or clears retry_apply_
+    apply(doc);
+  }
+  return !stopping_.load();
 }
 
 void Agent::send_ack() {
   const Ack ack = *state_.unsent_ack;
   json::object body{{"revision", ack.revision}, {"status", ack.applied ? "applied" : "rejected"}};
-  if (!ack.applied) body["error"] = ack.error.substr(0, 4096);
+  if (!ack.applied) body["error"] = std::string(core::utf8_prefix(ack.error, 4096));
   client::HttpRequest request;
   request.method = "POST";
   request.path = "/v1/device/ack";
   request.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
   request.body = json::serialize(body);
   auto answer = http_.request(request, kCallTimeout);
-  if (!answer.ok()) {
-    log::warn("cannot send the ack; it is kept and sent on the next connection",
-              {{"revision", ack.revision}, {"error", answer.error().message}});
-    return;
-  }
-  const bool never = answer->status == 400 || answer->status == 409;  // sending it again cannot help
-  if (answer->status / 100 != 2 && !never) {
-    log::warn("the server did not take the ack; it is kept and sent on the next connection",
-              {{"revision", ack.revision}, {"detail", problem_detail(*answer)}});
+  const bool never = answer.ok() && (answer->status == 400 || answer->status == 409);  // sending it again cannot help
+  if (!answer.ok() || (answer->status / 100 != 2 && !never)) {
+    // Kept, and sent again on this stream after a backoff (at least the server's
+    // Retry-After), or at once on the next connection.
+    auto delay = ack_backoff_.after_failure();
+    if (answer.ok() && (answer->status == 429 || answer->status == 503)) {
+      delay = std::max(delay, std::min(retry_after_of(*answer), ack_backoff_.policy().cap));
+    }
+    ack_due_ = Clock::now() + delay;
+    log::warn("cannot send the ack; it is kept and sent again",
+              {{"revision", ack.revision},
+               {"error", answer.ok() ? problem_detail(*answer) : answer.error().message},
+               {"in", seconds_text(delay)}});
     return;
   }
   if (never) {
     log::warn("the server refused the ack", {{"revision", ack.revision}, {"detail", problem_detail(*answer)}});
   }
+  ack_backoff_.reset();
   state_.unsent_ack.reset();
   persist();
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "agent/applier.hpp"
@@ -14,6 +15,8 @@
 #include "client/http_client.hpp"
 
 namespace henge::agent {
+
+using Clock = std::chrono::steady_clock;
 
 struct AgentSettings {
   std::string token_file;
@@ -37,7 +40,14 @@ class Agent final {
   enum class Ended { failed, refused, goaway_soon, goaway_long, idle, closed };
 
   Ended connect_once();
-  void on_config(const std::string& data);
+  /// Handles one config event; false when the stream should be dropped (a document
+  /// that does not check out: the next connection gets it again).
+  bool on_config(const std::string& data);
+  void apply(const ConfigDocument& doc);
+  /// Rejects the config of event `id` as over the limit (`size` bytes seen).
+  void reject_oversized(const std::string& id, std::size_t size);
+  /// Work due on a held stream: a kept ack, a config to try again.
+  bool on_tick_work();
   void send_ack();
   void send_report();
   core::Result<std::string> read_token();
@@ -57,6 +67,17 @@ class Agent final {
   /// The Retry-After of the last refusal (429, 503), waited out before the next try
   /// within the backoff cap; zero when none.
   std::chrono::milliseconds retry_after_{0};
+
+  /// A kept ack is sent again at this time (with backoff), on the live stream.
+  Clock::time_point ack_due_{};
+  Backoff ack_backoff_;
+  /// A config rejected for a passing reason, tried again at `due` (with backoff).
+  struct Retry {
+    ConfigDocument doc;
+    Clock::time_point due;
+  };
+  std::optional<Retry> retry_apply_;
+  Backoff apply_backoff_;
 
   std::atomic<bool> stopping_{false};
   std::mutex mu_;

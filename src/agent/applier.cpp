@@ -28,34 +28,46 @@ std::string hook_failure(std::string_view which, const core::Result<CommandOutco
 
 }  // namespace
 
-ApplyReport Applier::apply(const ConfigDocument& doc) {
+ApplyReport Applier::apply(const ConfigDocument& doc, const std::atomic<bool>* cancel) {
   ApplyReport report;
   report.ack.revision = doc.revision;
-  const auto rejected = [&report](std::string why) {
+  const auto rejected = [&report](std::string why, bool transient) {
     report.ack.applied = false;
     report.ack.error = std::move(why);
+    report.transient = transient;
     return report;
+  };
+  // A command's verdict (it ran and failed) is final; not being able to run it, or
+  // running out of time, may pass.
+  const auto command_failed = [&](std::string_view which, const core::Result<CommandOutcome>& run) {
+    if (run.ok() && run->interrupted) {
+      report.interrupted = true;
+      return report;
+    }
+    return rejected(hook_failure(which, run), !run.ok() || run->timed_out);
   };
   const auto revision = std::to_string(doc.revision);
 
   const auto before = previous_config(settings_.output, doc.config_bytes.size() * 4 + (1 << 20));
   const FaultProbe* probe = probe_ ? &probe_ : nullptr;
   auto staged = stage_file(settings_.output, doc.config_bytes, probe);
-  if (!staged.ok()) return rejected("cannot write the config: " + staged.error().message);
+  if (!staged.ok()) return rejected("cannot write the config: " + staged.error().message, true);
 
   if (!settings_.verify_cmd.empty()) {
     auto run = run_command(settings_.verify_cmd, {{"HENGE_REVISION", revision}, {"HENGE_CONFIG_PATH", staged->path()}},
-                           settings_.command_timeout);
-    if (!run.ok() || !run->success) return rejected(hook_failure("verify", run));
+                           settings_.command_timeout, cancel);
+    if (!run.ok() || !run->success) return command_failed("verify", run);
   }
-  if (auto st = staged->commit(); !st.ok()) return rejected("cannot put the config in place: " + st.error().message);
+  if (auto st = staged->commit(); !st.ok()) {
+    return rejected("cannot put the config in place: " + st.error().message, true);
+  }
   report.committed = true;
   report.changed = core::changed_paths(before, doc.config);
 
   if (!settings_.apply_cmd.empty()) {
     auto run = run_command(settings_.apply_cmd, {{"HENGE_REVISION", revision}, {"HENGE_CONFIG_PATH", settings_.output}},
-                           settings_.command_timeout);
-    if (!run.ok() || !run->success) return rejected(hook_failure("apply", run));
+                           settings_.command_timeout, cancel);
+    if (!run.ok() || !run->success) return command_failed("apply", run);
   }
   report.ack.applied = true;
   return report;

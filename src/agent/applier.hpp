@@ -3,6 +3,7 @@
 // says: stage the file beside the output, verify it (hash, then the verify command),
 // rename it into place, run the apply command. The answer is the ack to send.
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -22,7 +23,12 @@ struct ApplierSettings {
 
 struct ApplyReport {
   Ack ack;
-  bool committed = false;            ///< the output file now holds this revision
+  bool committed = false;  ///< the output file now holds this revision
+  /// Rejected for a reason of the device's that may pass (a write that failed, a
+  /// command that could not start or timed out), not a verdict on the config: the
+  /// agent tries again later.
+  bool transient = false;
+  bool interrupted = false;          ///< the agent is stopping: nothing to ack, all to redo
   std::vector<std::string> changed;  ///< JSON pointers that differ from the previous file
 };
 
@@ -30,8 +36,9 @@ class Applier final {
  public:
   Applier(ApplierSettings settings, FaultProbe probe) : settings_(std::move(settings)), probe_(std::move(probe)) {}
 
-  /// Applies `doc`; never throws. A rejection leaves the output file as it was.
-  ApplyReport apply(const ConfigDocument& doc);
+  /// Applies `doc`; never throws. A rejection leaves the output file as it was. Once
+  /// `*cancel` is set, a running command is stopped and the report is `interrupted`.
+  ApplyReport apply(const ConfigDocument& doc, const std::atomic<bool>* cancel = nullptr);
 
   [[nodiscard]] const ApplierSettings& settings() const { return settings_; }
 

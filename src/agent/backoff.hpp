@@ -25,6 +25,8 @@ class Backoff final {
   Millis after_failure();
   /// A connection ended after `lasted`; a healthy one forgives the failures before it.
   void connection_ended(Millis lasted);
+  /// Forgets the failures (the thing retried succeeded).
+  void reset() { failures_ = 0; }
   /// A uniformly random delay in [0, upper].
   Millis random_up_to(Millis upper);
 

@@ -20,7 +20,74 @@ using core::make_error;
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 constexpr std::size_t kKeptOutput = 2048;
+// How often a running command is checked on (its exit, the time limit, a stop).
+constexpr std::chrono::milliseconds kTick{20};
+constexpr std::chrono::milliseconds kTermGrace{1000};
+
+// The last kKeptOutput bytes a command wrote to its pipe.
+class OutputTail {
+ public:
+  explicit OutputTail(int fd) : fd_(fd) {}
+
+  // Waits up to `wait` for output and reads what came; after end of file, just waits.
+  void read_for(std::chrono::milliseconds wait) {
+    pollfd pfd{open_ ? fd_ : -1, POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(wait.count()));
+    if (ready > 0) read_once();
+  }
+  // Reads what is there without waiting.
+  void drain() {
+    for (int i = 0; i < 64 && open_; ++i) {
+      pollfd pfd{fd_, POLLIN, 0};
+      if (::poll(&pfd, 1, 0) <= 0 || !read_once()) break;
+    }
+  }
+  std::string text() {
+    if (kept_.size() > kKeptOutput) kept_.erase(0, kept_.size() - kKeptOutput);
+    while (!kept_.empty() && (kept_.back() == '\n' || kept_.back() == ' ')) kept_.pop_back();
+    return std::move(kept_);
+  }
+
+ private:
+  bool read_once() {
+    char buf[4096];
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n < 0) return errno == EINTR || errno == EAGAIN;
+    if (n == 0) {
+      open_ = false;  // every writer closed
+      return false;
+    }
+    kept_.append(buf, static_cast<std::size_t>(n));
+    if (kept_.size() > 2 * kKeptOutput) kept_.erase(0, kept_.size() - kKeptOutput);
+    return true;
+  }
+
+  int fd_;
+  bool open_ = true;
+  std::string kept_;
+};
+
+// SIGTERM to the command's process group, SIGKILL after a grace period; reaps the
+// shell and returns its wait status.
+int end_group(pid_t pid) {
+  ::kill(-pid, SIGTERM);
+  int status = 0;
+  const auto until = Clock::now() + kTermGrace;
+  while (Clock::now() < until) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      ::kill(-pid, SIGKILL);  // what it left behind
+      return status;
+    }
+    ::poll(nullptr, 0, static_cast<int>(kTick.count()));
+  }
+  ::kill(-pid, SIGKILL);
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
 
 // The agent's environment with `extra` set over it, as posix_spawn wants it.
 std::vector<std::string> merged_environment(const std::vector<std::pair<std::string, std::string>>& extra) {
@@ -47,7 +114,7 @@ std::string describe(int wait_status) {
 
 core::Result<CommandOutcome> run_command(const std::string& command,
                                          const std::vector<std::pair<std::string, std::string>>& env,
-                                         std::chrono::milliseconds timeout) {
+                                         std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return make_error(Errc::unavailable, std::string("cannot make a pipe: ") + std::strerror(errno));
@@ -57,6 +124,8 @@ core::Result<CommandOutcome> run_command(const std::string& command,
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+  // Nothing else of the agent's: a daemon a hook starts must not hold the stream's socket.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t defaults;
@@ -92,37 +161,36 @@ core::Result<CommandOutcome> run_command(const std::string& command,
   }
 
   CommandOutcome outcome;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool timed_out = false;
-  char buf[4096];
+  const auto deadline = Clock::now() + timeout;
+  OutputTail tail{pipe_fds[0]};
+  int status = 0;
+  bool exited = false;
   for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
+    // The shell's exit ends the command: a process it left behind may hold the pipe
+    // open for as long as it lives. What the shell wrote before exiting is in the pipe.
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      tail.drain();
       break;
     }
-    pollfd pfd{pipe_fds[0], POLLIN, 0};
-    const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
-    if (ready < 0 && errno != EINTR) break;
-    if (ready <= 0) continue;
-    const ssize_t n = ::read(pipe_fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // every writer closed: the command (and what it started) is done writing
-    outcome.output.append(buf, static_cast<std::size_t>(n));
-    if (outcome.output.size() > 2 * kKeptOutput) outcome.output.erase(0, outcome.output.size() - kKeptOutput);
+    if (cancel != nullptr && cancel->load()) {
+      outcome.interrupted = true;
+      break;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      outcome.timed_out = true;
+      break;
+    }
+    tail.read_for(std::min(left, kTick));
   }
   ::close(pipe_fds[0]);
-  if (timed_out) ::kill(-pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (outcome.output.size() > kKeptOutput) outcome.output.erase(0, outcome.output.size() - kKeptOutput);
-  while (!outcome.output.empty() && (outcome.output.back() == '\n' || outcome.output.back() == ' ')) {
-    outcome.output.pop_back();
-  }
-  if (timed_out) {
+  if (!exited) status = end_group(pid);
+  outcome.output = tail.text();
+  if (outcome.timed_out) {
     outcome.status = "timed out after " + std::to_string(timeout.count()) + " ms";
+  } else if (outcome.interrupted) {
+    outcome.status = "stopped: henge-agent is shutting down";
   } else {
     outcome.success = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     outcome.status = describe(status);

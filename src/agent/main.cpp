@@ -29,6 +29,7 @@ struct Flags {
   std::string ca_file;
   double keepalive = 15;
   double command_timeout = 60;
+  std::size_t max_config_bytes = 16 << 20;
   double backoff_base = 0.5;
   double backoff_cap = 60;
   std::string log_format = "text";
@@ -79,6 +80,10 @@ int main(int argc, char** argv) {
   cli.add_option("--command-timeout", f.command_timeout, "Seconds a verify or apply command may run")
       ->envname("HENGE_COMMAND_TIMEOUT")
       ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  cli.add_option("--max-config-bytes", f.max_config_bytes, "The largest config taken; a larger one is rejected")
+      ->envname("HENGE_MAX_CONFIG_BYTES")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
       ->capture_default_str();
   cli.add_option("--backoff-base", f.backoff_base, "Reconnect backoff base in seconds")
       ->envname("HENGE_BACKOFF_BASE")
@@ -148,6 +153,7 @@ int main(int argc, char** argv) {
   settings.token_file = f.token_file;
   settings.state_dir = f.state_dir;
   settings.keepalive = millis(f.keepalive);
+  settings.max_config_bytes = f.max_config_bytes;
   agent::Agent agent(settings, http, applier, backoff, std::move(*state));
 
   std::thread signals([&agent, stop_signals] {

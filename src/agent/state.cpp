@@ -39,16 +39,18 @@ core::Result<AgentState> load_state(const std::string& dir) {
   if (sha == nullptr || !sha->is_string()) return damaged("bad sha256");
   state.revision = rev->as_int64();
   state.sha256 = std::string(sha->as_string());
-  if (const auto* ack = obj->if_contains("unsent_ack"); ack != nullptr && ack->is_object()) {
+  for (auto [key, slot] : {std::pair{"unsent_ack", &state.unsent_ack}, std::pair{"last_ack", &state.last_ack}}) {
+    const auto* ack = obj->if_contains(key);
+    if (ack == nullptr || !ack->is_object()) continue;
     const auto& a = ack->as_object();
     const auto* arev = a.if_contains("revision");
     const auto* applied = a.if_contains("applied");
     const auto* error = a.if_contains("error");
     if (arev == nullptr || !arev->is_int64() || applied == nullptr || !applied->is_bool()) {
-      return damaged("bad unsent_ack");
+      return damaged(std::string("bad ") + key);
     }
-    state.unsent_ack = Ack{arev->as_int64(), applied->as_bool(),
-                           error != nullptr && error->is_string() ? std::string(error->as_string()) : ""};
+    *slot = Ack{arev->as_int64(), applied->as_bool(),
+                error != nullptr && error->is_string() ? std::string(error->as_string()) : ""};
   }
   return state;
 }
@@ -57,11 +59,11 @@ core::Status save_state(const std::string& dir, const AgentState& state) {
   json::object obj;
   obj["revision"] = state.revision;
   obj["sha256"] = state.sha256;
-  if (state.unsent_ack) {
-    obj["unsent_ack"] = json::object{{"revision", state.unsent_ack->revision},
-                                     {"applied", state.unsent_ack->applied},
-                                     {"error", state.unsent_ack->error}};
-  }
+  const auto ack_json = [](const Ack& a) {
+    return json::object{{"revision", a.revision}, {"applied", a.applied}, {"error", a.error}};
+  };
+  if (state.unsent_ack) obj["unsent_ack"] = ack_json(*state.unsent_ack);
+  if (state.last_ack) obj["last_ack"] = ack_json(*state.last_ack);
   return write_file_atomically(state_path(dir), json::serialize(obj) + "\n");
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // What the agent must remember across restarts: the revision and hash of the config in
-// its output file (sent as Last-Event-ID on reconnect) and an acknowledgement the
-// server has not confirmed yet. Kept as JSON in <state-dir>/state.json, written atomically.
+// its output file (sent as Last-Event-ID on reconnect), an acknowledgement the server
+// has not confirmed yet, and the last answer given. Kept as JSON in <state-dir>/state.json, written atomically.
 
 #include <cstdint>
 #include <optional>
@@ -21,6 +21,9 @@ struct AgentState {
   std::int64_t revision = 0;  ///< 0: nothing applied yet
   std::string sha256;
   std::optional<Ack> unsent_ack;  ///< an ack that has not been answered with 2xx yet
+  /// The answer last given for a config: when henged sends that config again (it does
+  /// until it has recorded an answer), the same answer goes back and nothing runs.
+  std::optional<Ack> last_ack;
 };
 
 /// Reads <dir>/state.json; an absent file is the empty state. A damaged file is an

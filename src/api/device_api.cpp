@@ -53,10 +53,12 @@ HandlerResult stream(Ctx& ctx) {
   // hub records the connection (push::Presence writes it to the store).
   auto queue = svc.hub.attach(id);
   core::Status readable;
+  bool answered = false;  // the device has acknowledged its desired revision (applied or rejected)
   auto desired = read_value(ctx, [&](store::ReadTx& tx) -> std::optional<core::Desired> {
     auto d = tx.device(id);
     if (!d) return std::nullopt;
     readable = check_readable(*d);
+    answered = d->state.applied_revision == d->desired.revision || d->state.rejected_revision == d->desired.revision;
     return d->desired;
   });
   if (!desired || !*desired || !readable) {
@@ -66,8 +68,12 @@ HandlerResult stream(Ctx& ctx) {
     return make_error(Errc::unauthorized, "this device no longer exists");
   }
   const auto current = std::move(**desired);
+  // The config is sent unless the device already has it and its answer is recorded.
+  // A device whose ack was lost resumes with Last-Event-ID = the desired revision yet
+  // stays pending; sending the config again lets it ack again (clients run nothing for
+  // a config they already applied), so the protocol heals itself (decision 0015).
   const auto last = last_event_id(ctx);
-  if (!last || *last != current.revision) {
+  if (!last || *last != current.revision || !answered) {
     queue->push_config(current.revision, std::make_shared<const std::string>(push::config_frame(current)));
   }
   json::object connected{{"device", id}, {"desired_revision", current.revision}};

@@ -38,9 +38,14 @@ core::Status watch(Context& ctx, std::size_t count) {
     std::vector<client::SseEvent> events;
     bool done = false;
     auto outcome = (*api)->stream("/v1/events", last_id, [&](std::string_view bytes) {
-      if (!parser.feed(bytes, events)) return false;
+      parser.feed(bytes, events);
       for (const auto& e : events) {
         if (e.type == "goaway") continue;
+        if (e.oversized > 0) {
+          *ctx.err << "henge: event " << e.id << " is over 16 MiB; skipped\n";
+          last_id = e.id;
+          continue;
+        }
         last_id = e.id;
         boost::system::error_code ec;
         auto data = core::parse_answer(e.data, ec);

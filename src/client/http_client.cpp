@@ -7,10 +7,12 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -50,7 +52,30 @@ struct Plan {
   bool streaming = false;
   const std::function<void(const HttpResponse&)>* on_head = nullptr;
   const std::function<bool(std::string_view)>* on_data = nullptr;
+  const std::function<bool()>* on_tick = nullptr;
 };
+
+// The periodic work of a stream (Plan::on_tick), run on the call's own event loop.
+struct Ticker {
+  explicit Ticker(asio::io_context& ioc) : timer(ioc) {}
+  asio::steady_timer timer;
+  bool done = false;     // the exchange is over: do nothing more
+  bool stopped = false;  // on_tick asked to stop
+};
+
+asio::awaitable<void> tick_loop(std::shared_ptr<Ticker> t, const std::function<bool()>* on_tick,
+                                std::function<void()> close) {
+  for (;;) {
+    t->timer.expires_after(HttpClient::kTick);
+    auto [ec] = co_await t->timer.async_wait(kNoThrow);
+    if (ec || t->done) co_return;
+    if (!(*on_tick)()) {
+      t->stopped = true;
+      close();  // ends the pending read, which then reports the stop
+      co_return;
+    }
+  }
+}
 
 using Outcome = core::Result<StreamOutcome>;
 
@@ -105,6 +130,19 @@ asio::awaitable<Outcome> exchange(Stream& stream, Call& call, const Url& server,
   }
   const bool to_handler = plan.streaming && outcome.head.status / 100 == 2;
   if (to_handler && *plan.on_head) (*plan.on_head)(outcome.head);
+  std::shared_ptr<Ticker> ticker;
+  if (to_handler && plan.on_tick != nullptr && *plan.on_tick) {
+    ticker = std::make_shared<Ticker>(call.ioc);
+    asio::co_spawn(call.ioc, tick_loop(ticker, plan.on_tick, [&socket] { socket.close(); }), asio::detached);
+  }
+  struct EndTicks {
+    std::shared_ptr<Ticker>& t;
+    ~EndTicks() {
+      if (!t) return;
+      t->done = true;
+      t->timer.cancel();
+    }
+  } end_ticks{ticker};
   const std::size_t keep = plan.streaming ? kMaxErrorBodyBytes : kMaxBodyBytes;
 
   std::array<char, 16 * 1024> chunk{};
@@ -128,7 +166,9 @@ asio::awaitable<Outcome> exchange(Stream& stream, Call& call, const Url& server,
       }
     }
     if (!ec) continue;
-    if (call.cancelled) {
+    if (ticker && ticker->stopped) {
+      outcome.end = StreamEnd::stopped;
+    } else if (call.cancelled) {
       outcome.end = StreamEnd::cancelled;
     } else if (to_handler && ec == beast::error::timeout) {
       outcome.end = StreamEnd::idle_timeout;
@@ -291,7 +331,8 @@ core::Result<HttpResponse> HttpClient::request(const HttpRequest& request, std::
 core::Result<StreamOutcome> HttpClient::stream(const HttpRequest& request, std::chrono::milliseconds connect_timeout,
                                                std::chrono::milliseconds idle_timeout,
                                                const std::function<void(const HttpResponse&)>& on_head,
-                                               const std::function<bool(std::string_view)>& on_data) {
+                                               const std::function<bool(std::string_view)>& on_data,
+                                               const std::function<bool()>& on_tick) {
   Plan plan;
   plan.request = &request;
   plan.connect_timeout = connect_timeout;
@@ -299,6 +340,7 @@ core::Result<StreamOutcome> HttpClient::stream(const HttpRequest& request, std::
   plan.streaming = true;
   plan.on_head = &on_head;
   plan.on_data = &on_data;
+  plan.on_tick = &on_tick;
   return impl_->run(plan);
 }
 

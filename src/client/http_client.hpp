@@ -66,11 +66,16 @@ class HttpClient final {
 
   /// A request whose 2xx body is handed to `on_data` piece by piece as it arrives.
   /// `on_head` runs once the head of a 2xx answer is in; `on_data` returns false to
-  /// stop. `idle_timeout` bounds the silence between two pieces.
+  /// stop. `idle_timeout` bounds the silence between two pieces. `on_tick`, when
+  /// given, runs every `kTick` while the body streams (on the same thread, between
+  /// pieces), for work that is due whether or not the server sends anything; it too
+  /// returns false to stop.
   core::Result<StreamOutcome> stream(const HttpRequest& request, std::chrono::milliseconds connect_timeout,
                                      std::chrono::milliseconds idle_timeout,
                                      const std::function<void(const HttpResponse&)>& on_head,
-                                     const std::function<bool(std::string_view)>& on_data);
+                                     const std::function<bool(std::string_view)>& on_data,
+                                     const std::function<bool()>& on_tick = {});
+  static constexpr std::chrono::milliseconds kTick{100};
 
   /// Ends every call in progress and refuses new ones. Safe from any thread.
   void cancel();

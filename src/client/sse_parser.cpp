@@ -1,20 +1,21 @@
 #include "client/sse_parser.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace henge::client {
 
-bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
-  if (broken_) return false;
+void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
   if (at_start_ && !bytes.empty()) {
     // The UTF-8 byte-order mark may come split too; wait until three bytes or a mismatch.
     static constexpr std::string_view kBom = "\xEF\xBB\xBF";
     line_.append(bytes);
-    if (line_.size() < kBom.size() && kBom.starts_with(line_)) return true;
+    if (line_.size() < kBom.size() && kBom.starts_with(line_)) return;
     at_start_ = false;
     std::string pending = line_.starts_with(kBom) ? line_.substr(kBom.size()) : line_;
     line_.clear();
-    return feed(pending, out);
+    feed(pending, out);
+    return;
   }
   for (const char c : bytes) {
     if (saw_cr_) {
@@ -23,28 +24,44 @@ bool SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     }
     if (c == '\r' || c == '\n') {
       saw_cr_ = c == '\r';
-      on_line(line_, out);
+      if (skipping_ > 0) {
+        on_long_line(line_);
+        skipping_ = 0;
+      } else {
+        on_line(line_, out);
+      }
       line_.clear();
-      if (broken_) return false;
       continue;
     }
-    if (line_.size() >= max_) {
-      broken_ = true;
-      return false;
+    if (skipping_ > 0) {
+      ++skipping_;
+    } else if (line_.size() >= max_) {
+      skipping_ = line_.size() + 1;  // keep the start: it names the field
+    } else {
+      line_.push_back(c);
     }
-    line_.push_back(c);
   }
-  return true;
+}
+
+void SseParser::on_long_line(std::string_view start) {
+  // Whatever field it was, the event cannot be trusted whole: it is dropped, and
+  // reported once it ends.
+  oversized_ = std::max(oversized_, data_.size()) + skipping_;
+  data_.clear();
+  (void)start;
 }
 
 void SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
   if (line.empty()) {
-    if (!data_.empty()) {
+    if (oversized_ > 0) {
+      out.push_back(SseEvent{type_.empty() ? "message" : type_, {}, last_id_, oversized_});
+    } else if (!data_.empty()) {
       data_.pop_back();  // every data line appended a '\n'; the last one is not data
       out.push_back(SseEvent{type_.empty() ? "message" : type_, std::move(data_), last_id_});
     }
     data_.clear();
     type_.clear();
+    oversized_ = 0;
     return;
   }
   if (line.front() == ':') return;  // a comment, such as a keepalive
@@ -58,8 +75,9 @@ void SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
   if (field == "event") {
     type_ = std::string(value);
   } else if (field == "data") {
-    if (data_.size() + value.size() + 1 > max_) {
-      broken_ = true;
+    if (oversized_ > 0 || data_.size() + value.size() + 1 > max_) {
+      oversized_ = std::max(oversized_, data_.size()) + value.size() + 1;
+      data_.clear();
       return;
     }
     data_.append(value);

@@ -8,7 +8,7 @@ namespace {
 std::vector<SseEvent> parse_whole(std::string_view bytes, std::size_t limit = 1024) {
   SseParser parser(limit);
   std::vector<SseEvent> out;
-  EXPECT_TRUE(parser.feed(bytes, out));
+  parser.feed(bytes, out);
   return out;
 }
 
@@ -34,7 +34,7 @@ void expect_stream_events(const std::vector<SseEvent>& events) {
 TEST(SseParser, ParsesEventsCommentsAndEveryLineEnd) {
   SseParser parser(1024);
   std::vector<SseEvent> out;
-  ASSERT_TRUE(parser.feed(kStream, out));
+  parser.feed(kStream, out);
   expect_stream_events(out);
   EXPECT_EQ(parser.retry_ms(), 2000u);
 }
@@ -43,8 +43,8 @@ TEST(SseParser, SameEventsWhateverTheSplit) {
   for (std::size_t cut = 0; cut <= kStream.size(); ++cut) {
     SseParser parser(1024);
     std::vector<SseEvent> out;
-    ASSERT_TRUE(parser.feed(kStream.substr(0, cut), out));
-    ASSERT_TRUE(parser.feed(kStream.substr(cut), out));
+    parser.feed(kStream.substr(0, cut), out);
+    parser.feed(kStream.substr(cut), out);
     SCOPED_TRACE("cut at " + std::to_string(cut));
     expect_stream_events(out);
     EXPECT_EQ(parser.retry_ms(), 2000u);
@@ -54,16 +54,16 @@ TEST(SseParser, SameEventsWhateverTheSplit) {
 TEST(SseParser, SameEventsFedOneByteAtATime) {
   SseParser parser(1024);
   std::vector<SseEvent> out;
-  for (const char c : kStream) ASSERT_TRUE(parser.feed(std::string_view(&c, 1), out));
+  for (const char c : kStream) parser.feed(std::string_view(&c, 1), out);
   expect_stream_events(out);
 }
 
 TEST(SseParser, AnEventIsDispatchedOnlyByItsBlankLine) {
   SseParser parser(1024);
   std::vector<SseEvent> out;
-  ASSERT_TRUE(parser.feed("event: config\ndata: {}\n", out));
+  parser.feed("event: config\ndata: {}\n", out);
   EXPECT_TRUE(out.empty());
-  ASSERT_TRUE(parser.feed("\n", out));
+  parser.feed("\n", out);
   EXPECT_EQ(out.size(), 1u);
 }
 
@@ -74,24 +74,34 @@ TEST(SseParser, IgnoresUnknownFieldsBadRetriesAndEventsWithoutData) {
   EXPECT_EQ(events[0].data, "");
   SseParser parser(64);
   std::vector<SseEvent> out;
-  ASSERT_TRUE(parser.feed("retry: 12x\n\n", out));
+  parser.feed("retry: 12x\n\n", out);
   EXPECT_FALSE(parser.retry_ms().has_value());
 }
 
-TEST(SseParser, ALineOverTheLimitBreaksTheStream) {
+TEST(SseParser, AnEventOverTheLimitIsReportedWithoutItsDataAndTheStreamGoesOn) {
   SseParser parser(16);
   std::vector<SseEvent> out;
-  EXPECT_FALSE(parser.feed("data: " + std::string(32, 'x'), out));
-  EXPECT_TRUE(parser.broken());
-  EXPECT_FALSE(parser.feed("\n\n", out));
+  parser.feed("event: config\nid: 7\ndata: " + std::string(32, 'x'), out);
   EXPECT_TRUE(out.empty());
+  parser.feed("\n\nevent: config\nid: 8\ndata: {}\n\n", out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].type, "config");
+  EXPECT_EQ(out[0].id, "7");
+  EXPECT_TRUE(out[0].data.empty());
+  EXPECT_GE(out[0].oversized, 32u);
+  EXPECT_EQ(out[1].id, "8");
+  EXPECT_EQ(out[1].data, "{}");
+  EXPECT_EQ(out[1].oversized, 0u);
 }
 
-TEST(SseParser, DataOverTheLimitAcrossLinesBreaksTheStream) {
+TEST(SseParser, DataOverTheLimitAcrossLinesIsReportedAsOversized) {
   SseParser parser(16);
   std::vector<SseEvent> out;
-  EXPECT_FALSE(parser.feed("data: 0123456\ndata: 0123456\ndata: 0123456\n\n", out));
-  EXPECT_TRUE(out.empty());
+  parser.feed("data: 0123456\ndata: 0123456\ndata: 0123456\n\ndata: ok\n\n", out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_GT(out[0].oversized, 16u);
+  EXPECT_TRUE(out[0].data.empty());
+  EXPECT_EQ(out[1].data, "ok");
 }
 
 }  // namespace

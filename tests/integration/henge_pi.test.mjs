@@ -117,9 +117,13 @@ test('henge-pi refuses bad usage with one line and exit 2', async () => {
   let r = await run(['--server', 'http://127.0.0.1:1']);
   assert.equal(r.code, 2);
   assert.match(r.err, /usage: henge-pi/);
-  r = await run(['--server', 'http://x', '--token-file', '/nonexistent', '--output', '/tmp/x']);
+  r = await run(['--server', 'http://x', '--token-file', '/dev/null', '--output', '/tmp/x', '--keepalive', '5x']);
   assert.equal(r.code, 2);
-  assert.match(r.err, /cannot read the token file/);
+  assert.match(r.err, /--keepalive must be a number from 0.05 to 3600: 5x/);
+  r = await run(['--server', 'http://x', '--token-file', '/dev/null', '--output', '/tmp/x', '--backoff-base', '2',
+    '--backoff-cap', '1']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--backoff-cap must not be below --backoff-base/);
   r = await run(['--server', 'http://x', '--token-file', '/dev/null', '--output', '/tmp/x', '--led', 'nope']);
   assert.equal(r.code, 2);
   assert.match(r.err, /--led wants POINTER=NAME/);

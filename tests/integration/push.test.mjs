@@ -48,9 +48,18 @@ test('curl -N as the device receives a changed value within 1 s, with its revisi
   }
 });
 
-test('resume: Last-Event-ID equal gets nothing until the next change; older or absent gets the current config', async () => {
+test('resume: Last-Event-ID equal and answered gets nothing until the next change; older or absent gets the current config', async () => {
   const { h } = box;
   const d = await device(h);
+  // Not yet acknowledged: the device may have applied it and lost its ack, so it gets
+  // the config again (decision 0015) ...
+  const unanswered = stream(h, d.token, { lastEventId: d.revision });
+  const again = await unanswered.waitFor((e) => e.event === 'config', 1000, 'the unacknowledged config');
+  assert.equal(again.id, String(d.revision));
+  unanswered.close();
+  // ... and once its answer is recorded, applied or rejected, nothing is resent.
+  assert.equal((await h.post('/v1/device/ack', { revision: d.revision, status: 'rejected', error: 'no' },
+    { token: d.token })).status, 204);
   const equal = stream(h, d.token, { lastEventId: d.revision });
   await equal.ready;
   assert.equal(equal.status, 200);

@@ -1,7 +1,10 @@
 /* Prints each config a device receives: the smallest complete libhenge program.
  *   print_configs SERVER TOKEN_FILE [LAST_REVISION]
  * It accepts every config except one holding "reject": true, which it rejects, so tests
- * can see both acks. SIGTERM or SIGINT ends it with exit 0. */
+ * can see both acks. The token file is read again at every connection; the library's
+ * log goes to stderr. HENGE_KEEPALIVE_MS, HENGE_BACKOFF_BASE_MS, HENGE_BACKOFF_CAP_MS
+ * (default 1000 here) and HENGE_MAX_CONFIG_BYTES set those options. SIGTERM or SIGINT
+ * ends it with exit 0. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,17 @@ static henge_client* g_client;
 static void on_signal(int sig) {
   (void)sig;
   henge_stop(g_client);
+}
+
+static void print_log(void* user, henge_level level, const char* message) {
+  static const char* const names[] = {"info", "warn", "error"};
+  (void)user;
+  fprintf(stderr, "print_configs: %s: %s\n", names[level], message);
+}
+
+static unsigned long env_number(const char* name, unsigned long fallback) {
+  const char* v = getenv(name);
+  return v != NULL && *v != '\0' ? strtoul(v, NULL, 10) : fallback;
 }
 
 static int print_config(void* user, long long revision, const char* config, size_t len, char* err, size_t errlen) {
@@ -32,23 +46,21 @@ static int print_config(void* user, long long revision, const char* config, size
 int main(int argc, char** argv) {
   henge_options options;
   henge_err err;
-  char token[512];
   struct sigaction sa;
   if (argc < 3) {
     fprintf(stderr, "usage: print_configs SERVER TOKEN_FILE [LAST_REVISION]\n");
     return 2;
   }
-  if (henge_read_token_file(argv[2], token, sizeof token) != HENGE_OK) {
-    fprintf(stderr, "print_configs: cannot read a token from %s\n", argv[2]);
-    return 2;
-  }
 
   memset(&options, 0, sizeof options);
   options.server = argv[1];
-  options.token = token;
+  options.token_file = argv[2];
   options.last_revision = argc > 3 ? atoll(argv[3]) : 0;
-  options.keepalive_ms = 1000;
-  options.backoff_cap_ms = 1000;
+  options.keepalive_ms = env_number("HENGE_KEEPALIVE_MS", 1000);
+  options.backoff_base_ms = env_number("HENGE_BACKOFF_BASE_MS", 0);
+  options.backoff_cap_ms = env_number("HENGE_BACKOFF_CAP_MS", 1000);
+  options.max_config_bytes = env_number("HENGE_MAX_CONFIG_BYTES", 0);
+  options.log = print_log;
   g_client = henge_new(&options, &err);
   if (g_client == NULL) {
     fprintf(stderr, "print_configs: %s\n", henge_strerror(err));

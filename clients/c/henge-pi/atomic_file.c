@@ -66,14 +66,12 @@ char* pi_read_file(const char* path, size_t limit, size_t* len) {
   return out;
 }
 
-int pi_write_atomically(const char* path, const char* bytes, size_t len, unsigned mode, char* err, size_t errlen) {
-  char temp[4096];
-  char dir[4096];
-  const char* slash = strrchr(path, '/');
+int pi_stage_file(const char* path, const char* bytes, size_t len, unsigned mode, char* temp, size_t tempsize,
+                  char* err, size_t errlen) {
   char* back;
   size_t back_len = 0;
   int fd;
-  if (snprintf(temp, sizeof temp, "%s.henge-tmp-%ld", path, (long)getpid()) >= (int)sizeof temp) {
+  if (snprintf(temp, tempsize, "%s.henge-tmp-%ld", path, (long)getpid()) >= (int)tempsize) {
     snprintf(err, errlen, "path too long: %s", path);
     return -1;
   }
@@ -85,7 +83,11 @@ int pi_write_atomically(const char* path, const char* bytes, size_t len, unsigne
     unlink(temp);
     return -1;
   }
-  close(fd);
+  if (close(fd) != 0) { /* some file systems report a failed write only here */
+    fail(err, errlen, "cannot write", temp);
+    unlink(temp);
+    return -1;
+  }
   back = pi_read_file(temp, len, &back_len);
   if (back == NULL || back_len != len || memcmp(back, bytes, len) != 0) {
     free(back);
@@ -94,6 +96,17 @@ int pi_write_atomically(const char* path, const char* bytes, size_t len, unsigne
     return -1;
   }
   free(back);
+  return 0;
+}
+
+void pi_discard_staged(const char* temp) {
+  unlink(temp);
+}
+
+int pi_commit_file(const char* temp, const char* path, char* err, size_t errlen) {
+  char dir[4096];
+  const char* slash = strrchr(path, '/');
+  int fd;
   if (rename(temp, path) != 0) {
     fail(err, errlen, "cannot rename over", path);
     unlink(temp);
@@ -113,4 +126,10 @@ int pi_write_atomically(const char* path, const char* bytes, size_t len, unsigne
   }
   close(fd);
   return 0;
+}
+
+int pi_write_atomically(const char* path, const char* bytes, size_t len, unsigned mode, char* err, size_t errlen) {
+  char temp[4096];
+  if (pi_stage_file(path, bytes, len, mode, temp, sizeof temp, err, errlen) != 0) return -1;
+  return pi_commit_file(temp, path, err, errlen);
 }

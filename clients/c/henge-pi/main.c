@@ -3,10 +3,14 @@
  * command, and shows config values on the board's LEDs.
  *
  *   henge-pi --server URL --token-file FILE --output FILE [--state-dir DIR]
- *            [--apply-cmd CMD] [--led POINTER=NAME]... [--sysfs-root DIR]
- *            [--gpio POINTER=CHIP:LINE]... [--keepalive SECONDS] [--version]
+ *            [--verify-cmd CMD] [--apply-cmd CMD] [--command-timeout SECONDS]
+ *            [--led POINTER=NAME]... [--sysfs-root DIR] [--gpio POINTER=CHIP:LINE]...
+ *            [--keepalive SECONDS] [--backoff-base SECONDS] [--backoff-cap SECONDS]
+ *            [--max-config-bytes N] [--version]
  * Each option can also come from HENGE_SERVER, HENGE_TOKEN_FILE, HENGE_OUTPUT,
- * HENGE_STATE_DIR, HENGE_APPLY_CMD, HENGE_SYSFS_ROOT, HENGE_KEEPALIVE. */
+ * HENGE_STATE_DIR, HENGE_VERIFY_CMD, HENGE_APPLY_CMD, HENGE_COMMAND_TIMEOUT,
+ * HENGE_SYSFS_ROOT, HENGE_KEEPALIVE, HENGE_BACKOFF_BASE, HENGE_BACKOFF_CAP,
+ * HENGE_MAX_CONFIG_BYTES. */
 #include <cjson/cJSON.h>
 #include <getopt.h>
 #include <signal.h>
@@ -24,8 +28,9 @@
 #define MAX_LEDS 16
 
 typedef struct settings {
-  const char *server, *token_file, *output, *state_dir, *apply_cmd, *sysfs_root;
-  double keepalive_s;
+  const char *server, *token_file, *output, *state_dir, *verify_cmd, *apply_cmd, *sysfs_root;
+  double keepalive_s, command_timeout_s, backoff_base_s, backoff_cap_s;
+  unsigned long max_config_bytes;
   pi_led leds[MAX_LEDS];
   size_t led_count;
   pi_gpio gpios[MAX_LEDS];
@@ -34,10 +39,18 @@ typedef struct settings {
 } settings;
 
 static henge_client* g_client;
+static volatile sig_atomic_t g_stop; /* also ends a running command */
 
 static void on_signal(int sig) {
   (void)sig;
+  g_stop = 1;
   henge_stop(g_client);
+}
+
+static void log_line(void* user, henge_level level, const char* message) {
+  (void)user;
+  (void)level;
+  fprintf(stderr, "henge-pi: %s\n", message);
 }
 
 static const char* env_or(const char* name, const char* fallback) {
@@ -47,35 +60,103 @@ static const char* env_or(const char* name, const char* fallback) {
 
 static void usage(FILE* to) {
   fprintf(to,
-          "usage: henge-pi --server URL --token-file FILE --output FILE [--state-dir DIR] [--apply-cmd CMD]\n"
+          "usage: henge-pi --server URL --token-file FILE --output FILE [--state-dir DIR]\n"
+          "                [--verify-cmd CMD] [--apply-cmd CMD] [--command-timeout SECONDS]\n"
           "                [--led POINTER=NAME]... [--sysfs-root DIR] [--gpio POINTER=CHIP:LINE]...\n"
-          "                [--keepalive SECONDS] [--version]\n");
+          "                [--keepalive SECONDS] [--backoff-base SECONDS] [--backoff-cap SECONDS]\n"
+          "                [--max-config-bytes N] [--version]\n");
 }
 
-/* Applies one config: check, write, remember, hook, LEDs. 0 = applied. */
+/* A command's result as the callback's answer: its verdict rejects, a passing failure
+ * (or a stop) asks to be tried again. */
+static int hook_answer(pi_hook_result r) {
+  if (r == PI_HOOK_FAILED) return HENGE_REJECTED;
+  return HENGE_RETRY;
+}
+
+/* Applies one config: check the values, stage the file, verify it, put it in place,
+ * run the apply command, set the LEDs and lines, and only then remember the revision
+ * (so a failure part-way is done again, not remembered as done). */
 static int apply_config(void* user, long long revision, const char* config, size_t len, char* err, size_t errlen) {
   settings* s = (settings*)user;
   cJSON* doc = cJSON_ParseWithLength(config, len);
   char state[32];
-  int rc = -1;
+  char temp[4200];
+  const unsigned long timeout_ms = (unsigned long)(s->command_timeout_s * 1000);
+  int rc = HENGE_REJECTED;
+  pi_hook_result hook;
   if (doc == NULL) {
     snprintf(err, errlen, "config is not JSON");
-    return -1;
+    return HENGE_REJECTED;
   }
   if (pi_leds_check(s->leds, s->led_count, doc, err, errlen) != 0) goto done;
   if (pi_gpios_check(s->gpios, s->gpio_count, doc, err, errlen) != 0) goto done;
-  if (pi_write_atomically(s->output, config, len, 0644, err, errlen) != 0) goto done;
-  snprintf(state, sizeof state, "%lld\n", revision);
-  if (pi_write_atomically(s->state_file, state, strlen(state), 0600, err, errlen) != 0) goto done;
-  if (s->apply_cmd != NULL && pi_run_hook(s->apply_cmd, revision, s->output, err, errlen) != 0) goto done;
+  rc = HENGE_RETRY; /* from here on, what fails is the device's, and may pass */
+  if (pi_stage_file(s->output, config, len, 0644, temp, sizeof temp, err, errlen) != 0) goto done;
+  if (s->verify_cmd != NULL) {
+    hook = pi_run_hook("verify", s->verify_cmd, revision, temp, timeout_ms, &g_stop, err, errlen);
+    if (hook != PI_HOOK_OK) {
+      pi_discard_staged(temp);
+      rc = hook_answer(hook);
+      goto done;
+    }
+  }
+  if (pi_commit_file(temp, s->output, err, errlen) != 0) goto done;
+  if (s->apply_cmd != NULL) {
+    hook = pi_run_hook("apply", s->apply_cmd, revision, s->output, timeout_ms, &g_stop, err, errlen);
+    if (hook != PI_HOOK_OK) {
+      rc = hook_answer(hook);
+      goto done;
+    }
+  }
   if (pi_leds_apply(s->leds, s->led_count, doc, s->sysfs_root, err, errlen) != 0) goto done;
   if (pi_gpios_apply(s->gpios, s->gpio_count, doc, err, errlen) != 0) goto done;
+  snprintf(state, sizeof state, "%lld\n", revision);
+  if (pi_write_atomically(s->state_file, state, strlen(state), 0600, err, errlen) != 0) {
+    /* The config is in place and running: it is applied. Only a restart would apply it
+     * once more, which is harmless. */
+    fprintf(stderr, "henge-pi: cannot remember revision %lld: %s\n", revision, err);
+    err[0] = '\0';
+  }
   fprintf(stderr, "henge-pi: applied revision %lld\n", revision);
-  rc = 0;
+  rc = HENGE_APPLIED;
 done:
-  if (rc != 0) fprintf(stderr, "henge-pi: rejected revision %lld: %s\n", revision, err);
+  if (rc != HENGE_APPLIED && !g_stop) {
+    fprintf(stderr, "henge-pi: rejected revision %lld%s: %s\n", revision, rc == HENGE_RETRY ? " for now" : "", err);
+  }
   cJSON_Delete(doc);
   return rc;
+}
+
+/* After a start (a reboot): the LEDs and lines show the config in place again. */
+static void restore_outputs(settings* s) {
+  char err[256];
+  size_t len = 0;
+  char* text;
+  cJSON* doc;
+  if (s->led_count == 0 && s->gpio_count == 0) return;
+  text = pi_read_file(s->output, s->max_config_bytes, &len);
+  if (text == NULL) return; /* nothing applied yet */
+  doc = cJSON_ParseWithLength(text, len);
+  free(text);
+  if (doc == NULL) return;
+  if (pi_leds_apply(s->leds, s->led_count, doc, s->sysfs_root, err, sizeof err) != 0 ||
+      pi_gpios_apply(s->gpios, s->gpio_count, doc, err, sizeof err) != 0) {
+    fprintf(stderr, "henge-pi: cannot restore the outputs from %s: %s\n", s->output, err);
+  }
+  cJSON_Delete(doc);
+}
+
+/* A number option within [low, high]; -1 with a message when it is not. */
+static int number_in(const char* name, const char* text, double low, double high, double* out) {
+  char* end = NULL;
+  const double v = strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= low && v <= high)) {
+    fprintf(stderr, "henge-pi: --%s must be a number from %g to %g: %s\n", name, low, high, text);
+    return -1;
+  }
+  *out = v;
+  return 0;
 }
 
 static int parse_args(int argc, char** argv, settings* s) {
@@ -84,6 +165,11 @@ static int parse_args(int argc, char** argv, settings* s) {
                                           {"output", required_argument, NULL, 'o'},
                                           {"state-dir", required_argument, NULL, 'd'},
                                           {"apply-cmd", required_argument, NULL, 'a'},
+                                          {"verify-cmd", required_argument, NULL, 'V'},
+                                          {"command-timeout", required_argument, NULL, 'T'},
+                                          {"backoff-base", required_argument, NULL, 'b'},
+                                          {"backoff-cap", required_argument, NULL, 'c'},
+                                          {"max-config-bytes", required_argument, NULL, 'm'},
                                           {"led", required_argument, NULL, 'l'},
                                           {"sysfs-root", required_argument, NULL, 'r'},
                                           {"keepalive", required_argument, NULL, 'k'},
@@ -92,12 +178,18 @@ static int parse_args(int argc, char** argv, settings* s) {
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
   const char* keepalive = env_or("HENGE_KEEPALIVE", "15");
+  const char* command_timeout = env_or("HENGE_COMMAND_TIMEOUT", "60");
+  const char* backoff_base = env_or("HENGE_BACKOFF_BASE", "0.5");
+  const char* backoff_cap = env_or("HENGE_BACKOFF_CAP", "60");
+  const char* max_config = env_or("HENGE_MAX_CONFIG_BYTES", "262144");
+  double max_config_bytes = 0;
   int c;
   s->server = env_or("HENGE_SERVER", NULL);
   s->token_file = env_or("HENGE_TOKEN_FILE", NULL);
   s->output = env_or("HENGE_OUTPUT", NULL);
   s->state_dir = env_or("HENGE_STATE_DIR", "/var/lib/henge-pi");
   s->apply_cmd = env_or("HENGE_APPLY_CMD", NULL);
+  s->verify_cmd = env_or("HENGE_VERIFY_CMD", NULL);
   s->sysfs_root = env_or("HENGE_SYSFS_ROOT", "/sys");
   while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
     switch (c) {
@@ -115,6 +207,21 @@ static int parse_args(int argc, char** argv, settings* s) {
         break;
       case 'a':
         s->apply_cmd = optarg;
+        break;
+      case 'V':
+        s->verify_cmd = optarg;
+        break;
+      case 'T':
+        command_timeout = optarg;
+        break;
+      case 'b':
+        backoff_base = optarg;
+        break;
+      case 'c':
+        backoff_cap = optarg;
+        break;
+      case 'm':
+        max_config = optarg;
         break;
       case 'r':
         s->sysfs_root = optarg;
@@ -156,11 +263,18 @@ static int parse_args(int argc, char** argv, settings* s) {
     usage(stderr);
     return -1;
   }
-  s->keepalive_s = strtod(keepalive, NULL);
-  if (s->keepalive_s < 0.05 || s->keepalive_s > 3600) {
-    fprintf(stderr, "henge-pi: --keepalive must be 0.05 to 3600 seconds\n");
+  if (number_in("keepalive", keepalive, 0.05, 3600, &s->keepalive_s) != 0 ||
+      number_in("command-timeout", command_timeout, 0.1, 86400, &s->command_timeout_s) != 0 ||
+      number_in("backoff-base", backoff_base, 0.01, 60, &s->backoff_base_s) != 0 ||
+      number_in("backoff-cap", backoff_cap, 0.05, 3600, &s->backoff_cap_s) != 0 ||
+      number_in("max-config-bytes", max_config, 64, 64.0 * 1024 * 1024, &max_config_bytes) != 0) {
     return -1;
   }
+  if (s->backoff_cap_s < s->backoff_base_s) {
+    fprintf(stderr, "henge-pi: --backoff-cap must not be below --backoff-base\n");
+    return -1;
+  }
+  s->max_config_bytes = (unsigned long)max_config_bytes;
   if (snprintf(s->state_file, sizeof s->state_file, "%s/revision", s->state_dir) >= (int)sizeof s->state_file) {
     fprintf(stderr, "henge-pi: --state-dir is too long\n");
     return -1;
@@ -172,7 +286,6 @@ int main(int argc, char** argv) {
   settings s;
   henge_options options;
   henge_err err;
-  char token[512];
   char* saved;
   struct sigaction sa;
   memset(&s, 0, sizeof s);
@@ -180,24 +293,23 @@ int main(int argc, char** argv) {
     const int parsed = parse_args(argc, argv, &s);
     if (parsed != 0) return parsed > 0 ? 0 : 2; /* > 0: --version answered */
   }
-  if (henge_read_token_file(s.token_file, token, sizeof token) != HENGE_OK) {
-    fprintf(stderr, "henge-pi: cannot read the token file %s\n", s.token_file);
-    return 2;
-  }
   mkdir(s.state_dir, 0700); /* may exist; a failure shows when the state is written */
   pi_remove_stale_temporaries(s.output);
   pi_remove_stale_temporaries(s.state_file);
 
   memset(&options, 0, sizeof options);
   options.server = s.server;
-  options.token = token;
+  options.token_file = s.token_file; /* read at every connection: a rotation is picked up */
   options.keepalive_ms = (unsigned long)(s.keepalive_s * 1000);
+  options.backoff_base_ms = (unsigned long)(s.backoff_base_s * 1000);
+  options.backoff_cap_ms = (unsigned long)(s.backoff_cap_s * 1000);
+  options.max_config_bytes = s.max_config_bytes;
   options.user_agent = "henge-pi/0.1.0";
+  options.log = log_line;
   saved = pi_read_file(s.state_file, 32, NULL);
   options.last_revision = saved != NULL ? atoll(saved) : 0;
   free(saved);
   g_client = henge_new(&options, &err);
-  memset(token, 0, sizeof token);
   if (g_client == NULL) {
     fprintf(stderr, "henge-pi: %s (is --server http:// or https://?)\n", henge_strerror(err));
     return 2;
@@ -208,6 +320,7 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
   pi_leds_take(s.leds, s.led_count, s.sysfs_root);
+  if (options.last_revision > 0) restore_outputs(&s);
   fprintf(stderr, "henge-pi: starting, applied revision %lld\n", options.last_revision);
   err = henge_run(g_client, apply_config, &s);
   fprintf(stderr, "henge-pi: %s\n", henge_strerror(err));

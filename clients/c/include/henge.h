@@ -29,9 +29,20 @@ typedef enum henge_err {
 /* A static, human-readable description of an error. */
 const char* henge_strerror(henge_err err);
 
+/* How loud a line of the library's log is. */
+typedef enum henge_level { HENGE_LOG_INFO, HENGE_LOG_WARN, HENGE_LOG_ERROR } henge_level;
+
+/* Receives each line the library logs: connections, refusals, waits, acks kept and
+ * sent again, documents that did not check out. A repeated connection problem is
+ * logged once, not at every retry. */
+typedef void (*henge_log_fn)(void* user, henge_level level, const char* message);
+
 typedef struct henge_options {
   const char* server;            /* "http://host:8080" or "https://…"; required */
-  const char* token;             /* the device token, "hdt_…"; required */
+  const char* token;             /* the device token, "hdt_…"; or NULL with token_file */
+  const char* token_file;        /* read again before every connection and call (its first
+                                    line), so a rotated token is picked up; while it is
+                                    missing or empty the client waits and retries */
   const char* ca_file;           /* PEM CAs for https; NULL: the system's store */
   long long last_revision;       /* the revision applied last (Last-Event-ID); 0: none */
   size_t max_config_bytes;       /* 0: 256 KiB */
@@ -39,17 +50,32 @@ typedef struct henge_options {
   unsigned long backoff_base_ms; /* 0: 500 */
   unsigned long backoff_cap_ms;  /* 0: 60000 */
   const char* user_agent;        /* reported as "agent"; NULL: "libhenge/<version>" */
+  henge_log_fn log;              /* NULL: the library logs nothing */
+  void* log_user;
 } henge_options;
 
+/* What a config callback returns. */
+#define HENGE_APPLIED 0  /* acknowledged as applied */
+#define HENGE_REJECTED 1 /* a verdict on the config: acknowledged as rejected, not retried */
+/* Rejected for a reason of the device's that may pass (disk full, a command that timed
+ * out): acknowledged as rejected, and the same config is given to the callback again
+ * later, with backoff, until it applies or a newer one arrives. */
+#define HENGE_RETRY 2
+
 /* Called with each new config: its revision and the config's JSON text exactly as sent
- * (NUL-terminated, len bytes, its sha256 already checked). Return 0 to acknowledge it
- * as applied; non-zero to reject it, with a message written into err (errlen bytes). */
+ * (NUL-terminated, len bytes, its sha256 already checked, at most max_config_bytes).
+ * Returns HENGE_APPLIED, HENGE_REJECTED or HENGE_RETRY (any other value rejects), with
+ * a message written into err (errlen bytes) when it did not apply. A config the client
+ * already answered (henged sends it again until it has recorded the answer, and after
+ * a restart at options.last_revision) is answered the same way without a call. After
+ * henge_stop(), a config that did not apply is not acknowledged at all. */
 typedef int (*henge_config_fn)(void* user, long long revision, const char* config, size_t len, char* err,
                                size_t errlen);
 
 typedef struct henge_client henge_client;
 
-/* Copies the options; NULL (and *err set) when they are unusable. Initializes libcurl
+/* Copies the options; NULL (and *err set) when they are unusable (the token file need not
+ * exist yet). Initializes libcurl
  * (curl_global_init), so, as libcurl asks, do not create or free clients while other
  * threads start using libcurl. */
 henge_client* henge_new(const henge_options* options, henge_err* err);
@@ -62,6 +88,9 @@ henge_err henge_run(henge_client* client, henge_config_fn fn, void* user);
 
 /* Ends henge_run() soon (within about a second). Safe from a signal handler. */
 void henge_stop(henge_client* client);
+/* Whether henge_stop() was called: a long callback checks it to give up early. Safe
+ * from any thread. */
+int henge_stopping(const henge_client* client);
 
 /* For devices that wake, poll and sleep: fetches the config once (If-None-Match with the
  * last revision); calls fn and acknowledges when it changed, else HENGE_ERR_NOT_MODIFIED. */

@@ -11,6 +11,8 @@ void henge_sse_init(henge_sse* p, size_t max_bytes) {
   p->saw_cr = 0;
   p->bom_state = 0;
   p->broken = 0;
+  p->skipping = 0;
+  p->oversized = 0;
 }
 
 void henge_sse_free(henge_sse* p) {
@@ -32,6 +34,12 @@ static int parse_retry(const char* value, size_t n, long* out) {
   return 0;
 }
 
+/* The event in progress passed the limit by n more bytes: its data is dropped. */
+static void grow_oversized(henge_sse* p, size_t n) {
+  p->oversized = (p->oversized > p->data.len ? p->oversized : p->data.len) + n;
+  henge_buf_clear(&p->data);
+}
+
 /* Handles one complete line; returns like henge_sse_feed. */
 static int on_line(henge_sse* p, henge_sse_event_fn fn, void* user) {
   const char* line = p->line.data != NULL ? p->line.data : "";
@@ -43,13 +51,16 @@ static int on_line(henge_sse* p, henge_sse_event_fn fn, void* user) {
 
   if (len == 0) { /* a blank line dispatches the event, if it has data */
     int stop = 0;
-    if (p->data.len > 0) {
+    if (p->oversized > 0) {
+      stop = fn(user, p->type.len ? p->type.data : "message", NULL, p->oversized, p->id.len ? p->id.data : "");
+    } else if (p->data.len > 0) {
       p->data.len -= 1; /* every data line appended a '\n'; the last one is not data */
       p->data.data[p->data.len] = '\0';
       stop = fn(user, p->type.len ? p->type.data : "message", p->data.data, p->data.len, p->id.len ? p->id.data : "");
     }
     henge_buf_clear(&p->data);
     henge_buf_clear(&p->type);
+    p->oversized = 0;
     return stop ? 1 : 0;
   }
   if (line[0] == ':') return 0; /* a comment, such as a keepalive */
@@ -65,11 +76,21 @@ static int on_line(henge_sse* p, henge_sse_event_fn fn, void* user) {
   }
   if (field_len == 5 && memcmp(line, "event", 5) == 0) {
     henge_buf_clear(&p->type);
-    if (henge_buf_append(&p->type, value, value_len) != 0) return -1;
+    if (value_len > p->type.max) {
+      grow_oversized(p, len);
+    } else if (henge_buf_append(&p->type, value, value_len) != 0) {
+      return -1;
+    }
   } else if (field_len == 4 && memcmp(line, "data", 4) == 0) {
-    if (henge_buf_append(&p->data, value, value_len) != 0 || henge_buf_push(&p->data, '\n') != 0) return -1;
+    if (p->oversized > 0 || p->data.len + value_len + 1 > p->data.max) {
+      grow_oversized(p, value_len + 1);
+    } else if (henge_buf_append(&p->data, value, value_len) != 0 || henge_buf_push(&p->data, '\n') != 0) {
+      return -1;
+    }
   } else if (field_len == 2 && memcmp(line, "id", 2) == 0) {
-    if (memchr(value, '\0', value_len) == NULL) {
+    if (value_len > p->id.max) {
+      grow_oversized(p, len);
+    } else if (memchr(value, '\0', value_len) == NULL) {
       henge_buf_clear(&p->id);
       if (henge_buf_append(&p->id, value, value_len) != 0) return -1;
     }
@@ -105,15 +126,24 @@ int henge_sse_feed(henge_sse* p, const char* bytes, size_t n, henge_sse_event_fn
       if (c == '\n') continue;
     }
     if (c == '\r' || c == '\n') {
-      int rc;
+      int rc = 0;
       p->saw_cr = c == '\r';
-      rc = on_line(p, fn, user);
+      if (p->skipping > 0) { /* whatever field it was, the event is not kept whole */
+        grow_oversized(p, p->skipping);
+        p->skipping = 0;
+      } else {
+        rc = on_line(p, fn, user);
+      }
       henge_buf_clear(&p->line);
       if (rc < 0) p->broken = 1;
       if (rc != 0) return rc;
       continue;
     }
-    if (henge_buf_push(&p->line, c) != 0) {
+    if (p->skipping > 0) {
+      ++p->skipping;
+    } else if (p->line.len >= p->line.max) {
+      p->skipping = p->line.len + 1;
+    } else if (henge_buf_push(&p->line, c) != 0) {
       p->broken = 1;
       return -1;
     }

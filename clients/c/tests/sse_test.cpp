@@ -13,10 +13,16 @@ namespace {
 
 struct Event {
   std::string type, data, id;
+  size_t oversized = 0;  // the size of an event skipped over the limit (data NULL)
 };
 
 int collect(void* user, const char* type, const char* data, size_t len, const char* id) {
-  static_cast<std::vector<Event>*>(user)->push_back({type, std::string(data, len), id});
+  auto* events = static_cast<std::vector<Event>*>(user);
+  if (data == nullptr) {
+    events->push_back({type, "", id, len});
+  } else {
+    events->push_back({type, std::string(data, len), id, 0});
+  }
   return 0;
 }
 
@@ -72,21 +78,32 @@ TEST(CSse, ALeadingPartialByteOrderMarkIsKeptAsText) {
   henge_sse_free(&p);
 }
 
-TEST(CSse, OverTheLimitBreaksTheStreamForGood) {
+TEST(CSse, AnEventOverTheLimitIsSkippedAndReportedAndTheStreamGoesOn) {
   henge_sse p;
   henge_sse_init(&p, 16);
   std::vector<Event> events;
-  const std::string line = "data: " + std::string(32, 'x');
-  EXPECT_EQ(henge_sse_feed(&p, line.data(), line.size(), collect, &events), -1);
-  EXPECT_EQ(henge_sse_feed(&p, "\n\n", 2, collect, &events), -1);
+  const std::string big = "event: config\nid: 7\ndata: " + std::string(32, 'x');
+  EXPECT_EQ(henge_sse_feed(&p, big.data(), big.size(), collect, &events), 0);
   EXPECT_TRUE(events.empty());
+  const std::string rest = "\n\nevent: config\nid: 8\ndata: {}\n\n";
+  EXPECT_EQ(henge_sse_feed(&p, rest.data(), rest.size(), collect, &events), 0);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "config");
+  EXPECT_EQ(events[0].id, "7");
+  EXPECT_GE(events[0].oversized, 32u);
+  EXPECT_EQ(events[1].id, "8");
+  EXPECT_EQ(events[1].data, "{}");
+  EXPECT_EQ(events[1].oversized, 0u);
   henge_sse_free(&p);
 
   henge_sse q;
   henge_sse_init(&q, 16);
-  const std::string lines = "data: 0123456\ndata: 0123456\ndata: 0123456\n\n";
-  EXPECT_EQ(henge_sse_feed(&q, lines.data(), lines.size(), collect, &events), -1);
-  EXPECT_TRUE(events.empty());
+  events.clear();
+  const std::string lines = "data: 0123456\ndata: 0123456\ndata: 0123456\n\ndata: ok\n\n";
+  EXPECT_EQ(henge_sse_feed(&q, lines.data(), lines.size(), collect, &events), 0);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_GT(events[0].oversized, 16u);
+  EXPECT_EQ(events[1].data, "ok");
   henge_sse_free(&q);
 }
 

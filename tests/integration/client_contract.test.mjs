@@ -1,0 +1,332 @@
+// The device-client contract: what every henge client must do under faults, run over
+// henge-agent, libhenge's example and henge-pi alike (as store_contract_test.cpp runs
+// over every store). Each client talks to a real henged through the fault proxy, which
+// records every frame and ack; protocol_check.mjs validates the recording.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Henged, tempDir, waitFor } from './harness.mjs';
+import { uniqueId } from './shared_server.mjs';
+import { FaultProxy } from './fault_proxy.mjs';
+import { ContractClient, clientKinds, hasHooks } from './contract_clients.mjs';
+import { checkSettled } from './protocol_check.mjs';
+
+const KEEPALIVE = 0.5;
+
+// One henged for the file; each scenario gets its own device, proxy and client.
+async function setup(t, h, kind, options = {}, { startClient = true, token: withToken = true } = {}) {
+  const id = uniqueId(`contract-${kind}`);
+  const created = await h.post('/v1/devices', { id });
+  assert.equal(created.status, 201);
+  const proxy = await FaultProxy.start(h.url);
+  const client = new ContractClient(kind, { server: proxy.url, token: withToken ? created.json.token : undefined, options });
+  const ctx = {
+    h, id, proxy, client, token: created.json.token,
+    device: async () => (await h.get(`/v1/devices/${id}`)).json,
+    write: async (config) => {
+      const r = await h.put(`/v1/devices/${id}/config`, config);
+      assert.equal(r.status, 200, r.text);
+      return r.json.revision;
+    },
+    // Waits until henged records the device in sync at `revision`.
+    inSync: (revision, ms = 15000) => waitFor(async () => {
+      const d = await ctx.device();
+      return d.status === 'in_sync' && d.applied_revision === revision ? d : undefined;
+    }, ms, `${kind} in sync at ${revision}`),
+    settled: async (revision, ms) => {
+      const device = await ctx.inSync(revision, ms);
+      checkSettled({ proxy, client, device, desired: revision });
+      return device;
+    },
+  };
+  t.after(async () => {
+    if (client.running()) await client.stop();
+    await proxy.close();
+  });
+  if (startClient) client.start();
+  return ctx;
+}
+
+// A step in time the client must honour: the first request at or after `from` to `path`.
+function requestAfter(proxy, path, from) {
+  return proxy.requests.find((r) => r.path === path && r.at > from);
+}
+
+const scenarios = [];
+function scenario(name, fn, { only } = {}) {
+  scenarios.push({ name, fn, only });
+}
+
+scenario('applies a config, acks it, and resumes from the persisted revision without running it again', async (t, h, kind) => {
+  const c = await setup(t, h, kind);
+  const first = await c.write({ led: { on: true }, n: 1 });
+  await c.settled(first);
+  if (hasHooks(kind)) assert.equal(c.client.config(), '{"led":{"on":true},"n":1}');
+  await c.client.stop();
+  c.client.start();
+  await waitFor(() => c.proxy.heldStreams().length === 2, 10000, 'the second stream');
+  assert.equal(c.proxy.heldStreams()[1].lastEventId, String(first), 'resumes with Last-Event-ID');
+  const second = await c.write({ led: { on: false }, n: 2 });
+  await c.settled(second);
+  assert.deepEqual(c.client.applies(), [first, second]);
+});
+
+scenario('an ack lost on a live stream is sent again on that stream', async (t, h, kind) => {
+  const c = await setup(t, h, kind);
+  const first = await c.write({ n: 1 });
+  await c.settled(first);
+  c.proxy.fault('/v1/device/ack', { status: 503 }, 1);
+  c.proxy.fault('/v1/device/ack', { cut: true }, 1);
+  const second = await c.write({ n: 2 });
+  await c.settled(second);
+  assert.equal(c.proxy.heldStreams().length, 1, 'no reconnect was needed');
+  assert.ok(c.proxy.acks.filter((a) => a.body?.revision === second).length >= 3, 'the ack was retried');
+  assert.deepEqual(c.client.applies(), [first, second]);
+});
+
+scenario('an ack lost before a crash is sent after the restart, and nothing runs twice', async (t, h, kind) => {
+  const c = await setup(t, h, kind);
+  c.proxy.fault('/v1/device/ack', { cut: true }, 1000);
+  const rev = await c.write({ n: 1 });
+  await waitFor(() => c.client.applies().includes(rev) && c.proxy.acks.some((a) => a.body?.revision === rev), 10000, 'applied, ack lost');
+  await c.client.kill9();
+  c.proxy.clearFaults();
+  assert.notEqual((await c.device()).status, 'in_sync', 'henged has no ack for it yet');
+  c.client.start();
+  await c.settled(rev);
+  assert.deepEqual(c.client.applies(), [rev], 'the config was not applied again');
+});
+
+scenario('429 and 503 with Retry-After on the stream are waited out', async (t, h, kind) => {
+  const c = await setup(t, h, kind, { backoffCap: 5 }, { startClient: false });
+  c.proxy.fault('/v1/device/stream', { status: 429, retryAfter: 2 });
+  c.proxy.fault('/v1/device/stream', { status: 503, retryAfter: 1 });
+  c.client.start();
+  const rev = (await c.device()).desired_revision;
+  await c.settled(rev);
+  const tries = c.proxy.requests.filter((r) => r.path === '/v1/device/stream');
+  assert.ok(tries[1].at - tries[0].at >= 1900, `retried ${tries[1].at - tries[0].at} ms after a 429 with Retry-After: 2`);
+  assert.ok(tries[2].at - tries[1].at >= 900, `retried ${tries[2].at - tries[1].at} ms after a 503 with Retry-After: 1`);
+  await c.client.waitLog(/429/);
+  await c.client.waitLog(/503/);
+});
+
+scenario('503 with Retry-After on an ack is waited out', async (t, h, kind) => {
+  const c = await setup(t, h, kind, { backoffCap: 5 });
+  const first = await c.write({ n: 1 });
+  await c.settled(first);
+  c.proxy.fault('/v1/device/ack', { status: 503, retryAfter: 2 });
+  const second = await c.write({ n: 2 });
+  await c.settled(second);
+  const acks = c.proxy.acks.filter((a) => a.body?.revision === second);
+  assert.ok(acks[1].at - acks[0].at >= 1900, `ack retried ${acks[1].at - acks[0].at} ms after Retry-After: 2`);
+});
+
+scenario('goaway shutdown and overflow: reconnect soon, with Last-Event-ID', async (t, h, kind) => {
+  const c = await setup(t, h, kind, { backoffCap: 30 });
+  const first = await c.write({ n: 1 });
+  await c.settled(first);
+  for (const [i, reason] of ['shutdown', 'overflow'].entries()) {
+    c.proxy.fault('frame', { goaway: reason });
+    const rev = await c.write({ n: 2 + i });
+    await c.settled(rev);
+    const held = c.proxy.heldStreams();
+    await waitFor(() => c.proxy.heldStreams().length === held.length + 1, 5000, `a reconnect after goaway ${reason}`);
+    const next = c.proxy.heldStreams().at(-1);
+    assert.equal(next.lastEventId, String(rev));
+    // retry: 2000 from henged bounds the wait, not the 30 s cap.
+    assert.ok(next.openedAt - held.at(-1).closedAt < 2500, `reconnected ${next.openedAt - held.at(-1).closedAt} ms after ${reason}`);
+  }
+});
+
+scenario('goaway replaced, deleted and token_rotated: wait the backoff cap before trying again', async (t, h, kind) => {
+  const c = await setup(t, h, kind, { backoffCap: 1.5 });
+  let rev = await c.write({ n: 0 });
+  await c.settled(rev);
+  for (const reason of ['replaced', 'deleted', 'token_rotated']) {
+    c.proxy.fault('frame', { goaway: reason });
+    const held = c.proxy.heldStreams().length;
+    rev = await c.write({ reason });
+    await c.settled(rev);
+    const closed = c.proxy.heldStreams()[held - 1].closedAt;
+    const next = await waitFor(() => requestAfter(c.proxy, '/v1/device/stream', closed), 10000, `a try after ${reason}`);
+    assert.ok(next.at - closed >= 1400, `tried again ${next.at - closed} ms after goaway ${reason}`);
+  }
+});
+
+scenario('a rejected config is recorded as failed with its reason; the next one applies', async (t, h, kind) => {
+  const c = await setup(t, h, kind, { verifyCmd: `! grep -q '"reject":true' "$HENGE_CONFIG_PATH"` });
+  const good = await c.write({ n: 1 });
+  await c.settled(good);
+  const bad = await c.write({ reject: true });
+  const failed = await waitFor(async () => {
+    const d = await c.device();
+    return d.status === 'failed' ? d : undefined;
+  }, 10000, 'the rejection');
+  assert.ok(failed.error.length > 0);
+  if (hasHooks(kind)) assert.equal(c.client.config(), '{"n":1}', 'the file is left as it was');
+  assert.ok(!c.client.applies().includes(bad));
+  const next = await c.write({ n: 2 });
+  await c.settled(next);
+});
+
+scenario('a config event with a bad sha256 is not applied; the client asks again and applies the real one', async (t, h, kind) => {
+  const c = await setup(t, h, kind);
+  const first = await c.write({ n: 1 });
+  await c.settled(first);
+  c.proxy.fault('frame', { corrupt: true });
+  const second = await c.write({ n: 2 });
+  await c.settled(second);
+  assert.ok(c.proxy.configFrames().some((f) => f.corrupted && Number(f.id) === second), 'the corrupted event was sent');
+  assert.ok(c.proxy.heldStreams().length >= 2, 'the client asked again');
+  assert.deepEqual(c.client.applies(), [first, second]);
+  await c.client.waitLog(/sha256/);
+});
+
+scenario('a config over the client\'s limit is rejected with an ack naming the limit, and the stream stays', async (t, h, kind) => {
+  const c = await setup(t, h, kind, { maxConfigBytes: 2048 });
+  const first = await c.write({ n: 1 });
+  await c.settled(first);
+  const big = await c.write({ blob: 'x'.repeat(4096) });
+  const failed = await waitFor(async () => {
+    const d = await c.device();
+    return d.status === 'failed' ? d : undefined;
+  }, 10000, 'the oversized config rejected');
+  assert.match(failed.error, /2048/);
+  assert.ok(c.proxy.acks.some((a) => a.body?.revision === big && a.body.status === 'rejected'));
+  const next = await c.write({ n: 2 });
+  await c.settled(next);
+  assert.equal(c.proxy.heldStreams().length, 1, 'no reconnect loop');
+  await c.client.waitLog(/2048/);
+});
+
+scenario('a rotated token is read again from the token file', async (t, h, kind) => {
+  const c = await setup(t, h, kind);
+  const first = await c.write({ n: 1 });
+  await c.settled(first);
+  const rotated = await h.post(`/v1/devices/${c.id}/token`, {});
+  assert.equal(rotated.status, 200);
+  await waitFor(() => c.proxy.requests.some((r) => r.path === '/v1/device/stream' && r.status === 401), 10000, 'a 401 for the old token');
+  await c.client.waitLog(/401|refused/);
+  c.client.writeToken(rotated.json.token);
+  const second = await c.write({ n: 2 });
+  await c.settled(second);
+});
+
+scenario('a token file missing at start is waited for', async (t, h, kind) => {
+  const c = await setup(t, h, kind, {}, { token: false });
+  await c.client.waitLog(/token/);
+  assert.ok(c.client.running(), 'the client waits rather than exits');
+  c.client.writeToken(c.token);
+  await c.settled((await c.device()).desired_revision);
+});
+
+// What only clients with a file and commands must do.
+const hookScenarios = [];
+function hookScenario(name, fn) {
+  hookScenarios.push({ name, fn });
+}
+
+hookScenario('a hung apply command times out, and is retried once its cause is gone', async (t, h, kind) => {
+  const dir = tempDir('henge-hang-');
+  const hang = join(dir, 'hang');
+  writeFileSync(hang, '');
+  const c = await setup(t, h, kind, { commandTimeout: 1, applyCmd: `while [ -e '${hang}' ]; do sleep 0.05; done` });
+  const rev = (await c.device()).desired_revision;
+  const failed = await waitFor(async () => {
+    const d = await c.device();
+    return d.status === 'failed' ? d : undefined;
+  }, 10000, 'the timeout reported');
+  assert.match(failed.error, /timed out/);
+  rmSync(hang);
+  await c.settled(rev);
+  assert.equal(c.proxy.heldStreams().length, 1, 'retried without a reconnect');
+});
+
+hookScenario('SIGTERM during a hung apply command stops the client at once', async (t, h, kind) => {
+  const dir = tempDir('henge-hang-');
+  const started = join(dir, 'started');
+  const c = await setup(t, h, kind, { commandTimeout: 300, applyCmd: `touch '${started}'; sleep 300` });
+  await waitFor(() => existsSync(started), 10000, 'the hook to start');
+  const at = Date.now();
+  await c.client.stop(3000);
+  assert.ok(Date.now() - at < 3000);
+});
+
+hookScenario('a daemon started by a hook neither delays the ack nor holds the stream', async (t, h, kind) => {
+  const dir = tempDir('henge-bg-');
+  const pidFile = join(dir, 'pid');
+  const c = await setup(t, h, kind, { commandTimeout: 30, applyCmd: `sleep 60 & echo $! > '${pidFile}'` });
+  t.after(() => {
+    try { process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+  });
+  const rev = (await c.device()).desired_revision;
+  await c.settled(rev, 5000);
+  await c.client.stop();
+  await waitFor(async () => !(await c.device()).connected, 5000, 'henged to see the device gone');
+});
+
+hookScenario('the apply command\'s output is in the rejection', async (t, h, kind) => {
+  const c = await setup(t, h, kind, { applyCmd: 'echo "boom from the hook" >&2; exit 3' });
+  const failed = await waitFor(async () => {
+    const d = await c.device();
+    return d.status === 'failed' ? d : undefined;
+  }, 10000, 'the rejection');
+  assert.match(failed.error, /exit 3/);
+  assert.match(failed.error, /boom from the hook/);
+});
+
+hookScenario('a full disk rejects the config; it applies once there is room', async (t, h, kind) => {
+  const mnt = tempDir('henge-full-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8k', 'tmpfs', mnt]);
+  } catch {
+    t.skip('cannot mount a tmpfs here (needs root)');
+    return;
+  }
+  t.after(() => execFileSync('umount', ['-l', mnt]));
+  const outputDir = join(mnt, 'out');
+  mkdirSync(outputDir);
+  writeFileSync(join(mnt, 'filler'), Buffer.alloc(8192));
+  const c = await setup(t, h, kind, { outputDir });
+  const rev = await c.write({ blob: 'y'.repeat(3000) });
+  const failed = await waitFor(async () => {
+    const d = await c.device();
+    return d.status === 'failed' ? d : undefined;
+  }, 10000, 'the write failure reported');
+  assert.match(failed.error, /space/i);
+  rmSync(join(mnt, 'filler'));
+  await c.settled(rev);
+});
+
+const piScenarios = [
+  ['the LED shows the config again after a restart', async (t, h, kind) => {
+    const c = await setup(t, h, kind);
+    const rev = await c.write({ led: { on: true } });
+    await c.settled(rev);
+    await waitFor(() => c.client.brightness() === '1', 5000, 'the LED on');
+    await c.client.stop();
+    c.client.setBrightness(0); // a reboot
+    c.client.start();
+    await waitFor(() => c.client.brightness() === '1', 5000, 'the LED restored at start');
+  }],
+];
+
+test('device-client contract', { concurrency: true }, async (t) => {
+  const h = await new Henged({ args: ['--keepalive', String(KEEPALIVE)] }).start();
+  t.after(async () => {
+    const { code, signal } = await h.stop();
+    h.cleanup();
+    assert.equal(code, 0, `henged exited with ${code ?? signal}:\n${h.stderr.slice(-4000)}`);
+  });
+  await Promise.all(clientKinds().map((kind) => t.test(kind, async (tk) => {
+    const all = [...scenarios];
+    if (hasHooks(kind)) all.push(...hookScenarios);
+    if (kind === 'pi') all.push(...piScenarios.map(([name, fn]) => ({ name, fn })));
+    for (const s of all) await tk.test(s.name, (ts) => s.fn(ts, h, kind));
+  })));
+});
+
