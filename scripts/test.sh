@@ -44,14 +44,16 @@ ctest --preset tsan --parallel "$jobs"
 
 # The C client cross-built for 64- and 32-bit Raspberry Pi OS, run under qemu against a
 # real henged on loopback (config pushed, file written, LED brightness changed, ack
-# recorded), then packaged as a .deb whose fields, files and binary are checked.
+# recorded, and the whole device-client contract), then packaged as a .deb whose
+# fields, files and binary are checked.
 cross_check() {  # debian-arch, toolchain, qemu command, extra cmake arguments...
   local arch=$1 toolchain=$2 qemu=$3; shift 3
   cmake -S clients/c -B "build/$arch" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$toolchain.cmake" "$@" >/dev/null
   cmake --build "build/$arch"
   (cd tests && HENGED_BIN="$root/build/release/src/henged/henged" HENGE_PI_BIN="$root/build/$arch/henge-pi" \
-    HENGE_PI_RUNNER="$qemu" node --test --test-reporter=spec integration/henge_pi.test.mjs)
+    HENGE_PI_RUNNER="$qemu" HENGE_CONTRACT_CLIENTS=pi \
+    node --test --test-reporter=spec integration/henge_pi.test.mjs integration/client_contract.test.mjs)
   rm -f "build/$arch"/henge-pi_*.deb
   (cd "build/$arch" && cpack >/dev/null)
   (cd tests && HENGE_DEB="$(ls "$root/build/$arch"/henge-pi_*_"$arch".deb)" HENGE_DEB_ARCH="$arch" \

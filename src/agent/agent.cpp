@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "client/protocol.hpp"
 #include "client/sse_parser.hpp"
 #include "core/json_policy.hpp"
 #include "server/log.hpp"
@@ -152,7 +153,7 @@ Agent::Ended Agent::connect_once() {
   if (state_.revision > 0) request.headers.push_back({"Last-Event-ID", std::to_string(state_.revision)});
 
   // The limit is the config's; its document and event framing add a little.
-  client::SseParser parser(settings_.max_config_bytes + 4096);
+  client::SseParser parser(settings_.max_config_bytes + client::protocol::kEventOverhead);
   std::vector<client::SseEvent> events;
   goaway_.clear();
   bool broken = false;
@@ -185,7 +186,8 @@ Agent::Ended Agent::connect_once() {
     events.clear();
     return !stopping_.load();
   };
-  auto outcome = http_.stream(request, settings_.connect_timeout, settings_.keepalive * 3, on_head, on_data, on_tick);
+  auto outcome = http_.stream(request, settings_.connect_timeout,
+                              settings_.keepalive * client::protocol::kKeepaliveMultiple, on_head, on_data, on_tick);
   if (stopping_) return Ended::closed;
 
   if (!outcome.ok()) {
@@ -213,11 +215,11 @@ Agent::Ended Agent::connect_once() {
   }
   if (broken) return Ended::closed;  // logged where it was found
   if (!goaway_.empty()) {
-    if (goaway_ == "replaced") {
+    if (goaway_ == client::protocol::kReplaced) {
       log::error("another client took this device's stream (goaway replaced): is a second agent using this token?");
       return Ended::goaway_long;
     }
-    if (goaway_ == "deleted" || goaway_ == "token_rotated") {
+    if (goaway_ == client::protocol::kDeleted || goaway_ == client::protocol::kTokenRotated) {
       log::error("the server ended the stream: the device's token is no longer valid", {{"reason", goaway_}});
       return Ended::goaway_long;
     }
@@ -226,7 +228,7 @@ Agent::Ended Agent::connect_once() {
   }
   if (outcome->end == client::StreamEnd::idle_timeout) {
     log::warn("no data from the server for 3 keepalive intervals; reconnecting",
-              {{"silence", seconds_text(settings_.keepalive * 3)}});
+              {{"silence", seconds_text(settings_.keepalive * client::protocol::kKeepaliveMultiple)}});
     return Ended::idle;
   }
   log::warn("the stream ended; reconnecting");
@@ -325,7 +327,7 @@ bool Agent::on_tick_work() {
 void Agent::send_ack() {
   const Ack ack = *state_.unsent_ack;
   json::object body{{"revision", ack.revision}, {"status", ack.applied ? "applied" : "rejected"}};
-  if (!ack.applied) body["error"] = std::string(core::utf8_prefix(ack.error, 4096));
+  if (!ack.applied) body["error"] = std::string(core::utf8_prefix(ack.error, client::protocol::kMaxAckError));
   client::HttpRequest request;
   request.method = "POST";
   request.path = "/v1/device/ack";

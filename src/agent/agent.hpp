@@ -13,6 +13,7 @@
 #include "agent/backoff.hpp"
 #include "agent/state.hpp"
 #include "client/http_client.hpp"
+#include "client/protocol.hpp"
 
 namespace henge::agent {
 
@@ -21,7 +22,8 @@ using Clock = std::chrono::steady_clock;
 struct AgentSettings {
   std::string token_file;
   std::string state_dir;
-  std::chrono::milliseconds keepalive{15000};  ///< the server's keepalive; 3 of them unheard is a dead stream
+  std::chrono::milliseconds keepalive{
+      client::protocol::kDefaultKeepalive};  ///< the server's keepalive; 3 of them unheard is a dead stream
   std::chrono::milliseconds connect_timeout{10000};
   std::size_t max_config_bytes = 16 << 20;
   std::string version = "henge-agent/0.1.0";
@@ -63,7 +65,7 @@ class Agent final {
   std::string token_;
   std::string goaway_;      // the reason of the last goaway on the current stream
   std::string last_issue_;  // the last logged connection problem, so a repeat is not logged again
-  std::chrono::milliseconds retry_{2000};
+  std::chrono::milliseconds retry_{client::protocol::kDefaultRetry};
   /// The Retry-After of the last refusal (429, 503), waited out before the next try
   /// within the backoff cap; zero when none.
   std::chrono::milliseconds retry_after_{0};

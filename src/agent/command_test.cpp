@@ -61,8 +61,8 @@ TEST(Command, StopsWhenCancelled) {
 
 TEST(Command, InheritsNoDescriptorButItsOutputAndDefaultSignals) {
   // The agent ignores SIGPIPE; a hook's pipeline must not (yes would never end).
-  auto run = run_command("ls /proc/self/fd | tr '\\n' ' '; yes | head -c 1 >/dev/null; echo piped", {},
-                         milliseconds(5000));
+  auto run =
+      run_command("ls /proc/self/fd | tr '\\n' ' '; yes | head -c 1 >/dev/null; echo piped", {}, milliseconds(5000));
   ASSERT_TRUE(run.ok());
   EXPECT_TRUE(run->success) << run->status;
   // 0, 1, 2 and the descriptor ls opens to read the directory; nothing of the agent's.

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "agent/agent.hpp"
+#include "client/protocol.hpp"
 #include "server/log.hpp"
 
 namespace {
@@ -18,6 +19,10 @@ namespace {
 namespace agent = henge::agent;
 namespace log = henge::server::log;
 using std::chrono::milliseconds;
+
+constexpr double seconds_of(std::chrono::milliseconds ms) {
+  return static_cast<double>(ms.count()) / 1000.0;
+}
 
 struct Flags {
   std::string server;
@@ -27,11 +32,11 @@ struct Flags {
   std::string apply_cmd;
   std::string state_dir = "/var/lib/henge-agent";
   std::string ca_file;
-  double keepalive = 15;
+  double keepalive = seconds_of(henge::client::protocol::kDefaultKeepalive);
   double command_timeout = 60;
   std::size_t max_config_bytes = 16 << 20;
-  double backoff_base = 0.5;
-  double backoff_cap = 60;
+  double backoff_base = seconds_of(henge::client::protocol::kBackoffBase);
+  double backoff_cap = seconds_of(henge::client::protocol::kBackoffCap);
   std::string log_format = "text";
   std::string log_level = "info";
 };
@@ -147,8 +152,9 @@ int main(int argc, char** argv) {
   henge::client::HttpClient http(*url, henge::client::TlsOptions{f.ca_file});
   agent::Applier applier(agent::ApplierSettings{f.output, f.verify_cmd, f.apply_cmd, millis(f.command_timeout)},
                          fault_probe());
-  agent::Backoff backoff(agent::BackoffPolicy{millis(f.backoff_base), millis(f.backoff_cap), milliseconds(30000)},
-                         std::random_device{}());
+  agent::Backoff backoff(
+      agent::BackoffPolicy{millis(f.backoff_base), millis(f.backoff_cap), henge::client::protocol::kHealthyConnection},
+      std::random_device{}());
   agent::AgentSettings settings;
   settings.token_file = f.token_file;
   settings.state_dir = f.state_dir;

@@ -216,6 +216,42 @@ scenario('a rotated token is read again from the token file', async (t, h, kind)
   await c.settled(second);
 });
 
+scenario('a cut stream is resumed with Last-Event-ID, and nothing runs twice', async (t, h, kind) => {
+  const c = await setup(t, h, kind);
+  const first = await c.write({ n: 1 });
+  await c.settled(first);
+  c.proxy.fault('frame', { cutAfter: true });
+  const second = await c.write({ n: 2 });
+  await c.settled(second);
+  await waitFor(() => c.proxy.heldStreams().length === 2, 10000, 'a reconnect after the cut');
+  assert.equal(c.proxy.heldStreams()[1].lastEventId, String(second));
+  const third = await c.write({ n: 3 });
+  await c.settled(third);
+  assert.deepEqual(c.client.applies(), [first, second, third]);
+});
+
+scenario('a stalled stream (3 keepalives of silence) is dropped and opened again', async (t, h, kind) => {
+  const c = await setup(t, h, kind);
+  const first = await c.write({ n: 1 });
+  await c.settled(first);
+  c.proxy.fault('frame', { stall: true });
+  const second = await c.write({ n: 2 });
+  await c.settled(second);
+  const stalled = c.proxy.heldStreams()[0];
+  await waitFor(() => c.proxy.heldStreams().length === 2, 10000, 'a new stream after the silence');
+  const gap = c.proxy.heldStreams()[1].openedAt - stalled.stalledAt;
+  assert.ok(gap >= 3 * KEEPALIVE * 1000 * 0.9, `reconnected ${gap} ms into the silence, before 3 keepalives`);
+  const third = await c.write({ n: 3 });
+  await c.settled(third);
+});
+
+scenario('only the first line of the token file is the token', async (t, h, kind) => {
+  const c = await setup(t, h, kind, {}, { startClient: false });
+  c.client.writeToken(c.token, 'a second line, not part of the token\n');
+  c.client.start();
+  await c.settled((await c.device()).desired_revision);
+});
+
 scenario('a token file missing at start is waited for', async (t, h, kind) => {
   const c = await setup(t, h, kind, {}, { token: false });
   await c.client.waitLog(/token/);
@@ -302,6 +338,24 @@ hookScenario('a full disk rejects the config; it applies once there is room', as
   await c.settled(rev);
 });
 
+hookScenario('a state directory that cannot be written does not fail the apply', async (t, h, kind) => {
+  const mnt = tempDir('henge-state-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', mnt]);
+  } catch {
+    t.skip('cannot mount a tmpfs here (needs root)');
+    return;
+  }
+  t.after(() => execFileSync('umount', ['-l', mnt]));
+  const stateDir = join(mnt, 'state');
+  mkdirSync(stateDir);
+  writeFileSync(join(mnt, 'filler'), Buffer.alloc(4096));
+  const c = await setup(t, h, kind, { stateDir });
+  const rev = await c.write({ n: 1 });
+  await c.settled(rev);
+  await c.client.waitLog(/space/i);
+});
+
 const piScenarios = [
   ['the LED shows the config again after a restart', async (t, h, kind) => {
     const c = await setup(t, h, kind);
@@ -312,6 +366,24 @@ const piScenarios = [
     c.client.setBrightness(0); // a reboot
     c.client.start();
     await waitFor(() => c.client.brightness() === '1', 5000, 'the LED restored at start');
+  }],
+  ['an LED that cannot be written rejects the config for now; it applies once it can', async (t, h, kind) => {
+    const c = await setup(t, h, kind);
+    const first = await c.write({ led: { on: false } });
+    await c.settled(first);
+    const brightness = join(c.client.led, 'brightness');
+    rmSync(brightness);
+    mkdirSync(brightness); // writing it now fails, as a missing LED driver would
+    const rev = await c.write({ led: { on: true } });
+    const failed = await waitFor(async () => {
+      const d = await c.device();
+      return d.status === 'failed' ? d : undefined;
+    }, 10000, 'the LED failure reported');
+    assert.match(failed.error, /brightness/);
+    rmSync(brightness, { recursive: true });
+    writeFileSync(brightness, '0\n');
+    await c.settled(rev);
+    assert.equal(c.client.brightness(), '1');
   }],
 ];
 

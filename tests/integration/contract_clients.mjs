@@ -18,6 +18,9 @@ const BINARIES = {
   pi: process.env.HENGE_PI_BIN,
 };
 
+// HENGE_PI_RUNNER runs a cross-built henge-pi, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu".
+const PI_RUNNER = (process.env.HENGE_PI_RUNNER ?? '').split(' ').filter(Boolean);
+
 // The kinds whose binary was given (HENGE_CONTRACT_CLIENTS narrows them, e.g. "pi").
 export function clientKinds() {
   const wanted = (process.env.HENGE_CONTRACT_CLIENTS ?? 'agent,example,pi').split(',').filter(Boolean);
@@ -41,6 +44,7 @@ export class ContractClient {
     this.outputDir = options.outputDir ?? join(this.dir, 'out');
     mkdirSync(this.outputDir, { recursive: true });
     this.output = join(this.outputDir, 'config.json');
+    this.stateDir = options.stateDir ?? join(this.dir, 'state');
     this.appliesFile = join(this.dir, 'applies.log');
     this.options = { keepalive: 0.5, backoffBase: 0.05, backoffCap: 1, commandTimeout: 10, ...options };
     if (token !== undefined) this.writeToken(token);
@@ -51,8 +55,8 @@ export class ContractClient {
     if (kind === 'pi') this.#fakeBoard();
   }
 
-  writeToken(token) {
-    writeFileSync(this.tokenFile, `${token}\n`, { mode: 0o600 });
+  writeToken(token, rest = '') {
+    writeFileSync(this.tokenFile, `${token}\n${rest}`, { mode: 0o600 });
   }
 
   #fakeBoard() {
@@ -79,7 +83,7 @@ export class ContractClient {
     const o = this.options;
     if (this.kind === 'example') return [this.server, this.tokenFile, ...(this.lastApplied ? [String(this.lastApplied)] : [])];
     const argv = ['--server', this.server, '--token-file', this.tokenFile, '--output', this.output,
-      '--state-dir', join(this.dir, 'state'), '--keepalive', String(o.keepalive),
+      '--state-dir', this.stateDir, '--keepalive', String(o.keepalive),
       '--backoff-base', String(o.backoffBase), '--backoff-cap', String(o.backoffCap),
       '--command-timeout', String(o.commandTimeout), '--apply-cmd', this.#applyCommand()];
     if (o.verifyCmd) argv.push('--verify-cmd', o.verifyCmd);
@@ -104,7 +108,10 @@ export class ContractClient {
     this.starts += 1;
     this.log = '';
     let out = '';
-    this.proc = spawn(BINARIES[this.kind], this.#argv(), { env: this.#env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, args] = this.kind === 'pi' && PI_RUNNER.length
+      ? [PI_RUNNER[0], [...PI_RUNNER.slice(1), BINARIES.pi, ...this.#argv()]]
+      : [BINARIES[this.kind], this.#argv()];
+    this.proc = spawn(cmd, args, { env: this.#env(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.on('data', (d) => {
       this.log += d;
       if (this.kind !== 'example') return;

@@ -64,6 +64,8 @@ export class FaultProxy {
   //   {corrupt: true}             (frame) flip the config event's sha256
   //   {goaway: reason}            (frame) send the config, then a goaway, and close
   //   {cutAfter: true}            (frame) send the config, then close
+  //   {stall: true}               (frame) send the config, then nothing more (no
+  //                               keepalive either), holding the connection open
   // `times` (default 1) is how many requests or frames it applies to.
   fault(where, what, times = 1) {
     this.faults.push({ where, what, left: times });
@@ -155,6 +157,7 @@ export class FaultProxy {
   #relayStream(answer, res, stream) {
     let buffer = '';
     let ended = false;
+    let stalled = false;
     const end = () => {
       if (ended) return;
       ended = true;
@@ -165,6 +168,7 @@ export class FaultProxy {
     };
     answer.setEncoding('utf8');
     answer.on('data', (text) => {
+      if (stalled) return;
       buffer += text;
       let cut;
       while (!ended && (cut = buffer.indexOf('\n\n')) >= 0) {
@@ -185,10 +189,16 @@ export class FaultProxy {
             after = `event: goaway\ndata: ${JSON.stringify({ reason: change.goaway })}\n\n`;
           } else if (change?.cutAfter) {
             after = '';
+          } else if (change?.stall) {
+            stalled = true;
           }
         }
         stream.frames.push({ ...frame, at: Date.now() });
         res.write(out);
+        if (stalled) {
+          stream.stalledAt = Date.now();
+          return;
+        }
         if (after !== undefined) {
           if (after) {
             res.write(after);

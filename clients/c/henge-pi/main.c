@@ -75,7 +75,7 @@ static int hook_answer(pi_hook_result r) {
 }
 
 /* Applies one config: check the values, stage the file, verify it, put it in place,
- * run the apply command, set the LEDs and lines, and only then remember the revision
+ * set the LEDs and lines, run the apply command, and only then remember the revision
  * (so a failure part-way is done again, not remembered as done). */
 static int apply_config(void* user, long long revision, const char* config, size_t len, char* err, size_t errlen) {
   settings* s = (settings*)user;
@@ -102,6 +102,10 @@ static int apply_config(void* user, long long revision, const char* config, size
     }
   }
   if (pi_commit_file(temp, s->output, err, errlen) != 0) goto done;
+  /* The outputs before the command: a retry after an output failed must not run the
+   * command twice; setting an LED again is harmless. */
+  if (pi_leds_apply(s->leds, s->led_count, doc, s->sysfs_root, err, errlen) != 0) goto done;
+  if (pi_gpios_apply(s->gpios, s->gpio_count, doc, err, errlen) != 0) goto done;
   if (s->apply_cmd != NULL) {
     hook = pi_run_hook("apply", s->apply_cmd, revision, s->output, timeout_ms, &g_stop, err, errlen);
     if (hook != PI_HOOK_OK) {
@@ -109,8 +113,6 @@ static int apply_config(void* user, long long revision, const char* config, size
       goto done;
     }
   }
-  if (pi_leds_apply(s->leds, s->led_count, doc, s->sysfs_root, err, errlen) != 0) goto done;
-  if (pi_gpios_apply(s->gpios, s->gpio_count, doc, err, errlen) != 0) goto done;
   snprintf(state, sizeof state, "%lld\n", revision);
   if (pi_write_atomically(s->state_file, state, strlen(state), 0600, err, errlen) != 0) {
     /* The config is in place and running: it is applied. Only a restart would apply it

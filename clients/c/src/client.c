@@ -13,19 +13,19 @@
 #include "buf.h"
 #include "document.h"
 #include "henge.h"
+#include "protocol.h"
 #include "sse.h"
 
 #define HENGE_VERSION "0.1.0"
 #define CALL_TIMEOUT_MS 10000L
 #define MAX_ERROR_BODY 4096
 #define MAX_TOKEN 512
-#define MAX_ACK_ERROR 4096 /* what henged keeps of a rejection's reason */
 
 /* An acknowledgement: the answer given for a revision. */
 typedef struct ack_answer {
   long long revision; /* 0: none */
   int applied;
-  char error[MAX_ACK_ERROR];
+  char error[HENGE_MAX_ACK_ERROR];
 } ack_answer;
 
 struct henge_client {
@@ -44,7 +44,7 @@ struct henge_client {
   unsigned int rng;             /* for the jitter; no global rand() state */
   henge_log_fn log;
   void* log_user;
-  char last_issue[512]; /* the connection problem logged last, not logged again */
+  char last_issue[1024]; /* the connection problem logged last, not logged again */
 
   ack_answer given; /* the last answer, given again when henged resends its config */
   int ack_pending;  /* `given` is not recorded by henged yet */
@@ -207,11 +207,11 @@ henge_client* henge_new(const henge_options* o, henge_err* err) {
   n = strlen(c->server);
   while (n > 0 && c->server[n - 1] == '/') c->server[--n] = '\0';
   c->last_revision = o->last_revision > 0 ? o->last_revision : 0;
-  c->max_config = o->max_config_bytes ? o->max_config_bytes : 256 * 1024;
-  c->keepalive_ms = o->keepalive_ms ? o->keepalive_ms : 15000;
-  c->backoff_base_ms = o->backoff_base_ms ? o->backoff_base_ms : 500;
-  c->backoff_cap_ms = o->backoff_cap_ms ? o->backoff_cap_ms : 60000;
-  c->retry_ms = 2000;
+  c->max_config = o->max_config_bytes ? o->max_config_bytes : HENGE_DEFAULT_MAX_CONFIG;
+  c->keepalive_ms = o->keepalive_ms ? o->keepalive_ms : HENGE_DEFAULT_KEEPALIVE_MS;
+  c->backoff_base_ms = o->backoff_base_ms ? o->backoff_base_ms : HENGE_BACKOFF_BASE_MS;
+  c->backoff_cap_ms = o->backoff_cap_ms ? o->backoff_cap_ms : HENGE_BACKOFF_CAP_MS;
+  c->retry_ms = HENGE_DEFAULT_RETRY_MS;
   c->log = o->log;
   c->log_user = o->log_user;
   c->rng = (unsigned int)time(NULL) ^ (unsigned int)(size_t)c;
@@ -518,7 +518,7 @@ static void reject_oversized(henge_client* c, long long revision, size_t size) {
  * document does not check out (its sha256, its form): nothing in it is trusted. */
 static henge_err deliver(henge_client* c, const char* text, size_t len, henge_config_fn fn, void* user) {
   henge_document doc;
-  char why[MAX_ACK_ERROR];
+  char why[HENGE_MAX_ACK_ERROR];
   char problem[256];
   int rc;
   const int retrying = c->retry_text != NULL && c->retry_len == len && memcmp(c->retry_text, text, len) == 0;
@@ -636,7 +636,7 @@ static int stream_progress(void* clientp, curl_off_t dt, curl_off_t dn, curl_off
   if (s->client->stop) return 1;
   if (s->connected) due_work(s->client, s->fn, s->user);
   if (s->client->stop) return 1;
-  if (now_seconds() - s->last_data > 3.0 * (double)s->client->keepalive_ms / 1000.0) {
+  if (now_seconds() - s->last_data > HENGE_KEEPALIVE_MULTIPLE * (double)s->client->keepalive_ms / 1000.0) {
     s->idle = 1;
     return 1;
   }
@@ -673,7 +673,7 @@ static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, st
   s->client = c;
   s->fn = fn;
   s->user = user;
-  henge_sse_init(&s->parser, c->max_config + 4096);
+  henge_sse_init(&s->parser, c->max_config + HENGE_EVENT_OVERHEAD);
   henge_buf_init(&s->error_body, MAX_ERROR_BODY);
   s->last_data = now_seconds();
   curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_stream_data);
@@ -728,13 +728,13 @@ static unsigned long delay_after(henge_client* c, henge_err err, const stream_st
     issue(c, HENGE_LOG_ERROR, line);
     return c->backoff_cap_ms;
   }
-  if (strcmp(s->goaway, "deleted") == 0 || strcmp(s->goaway, "token_rotated") == 0 ||
-      strcmp(s->goaway, "replaced") == 0) {
+  if (strcmp(s->goaway, HENGE_GOAWAY_DELETED) == 0 || strcmp(s->goaway, HENGE_GOAWAY_TOKEN_ROTATED) == 0 ||
+      strcmp(s->goaway, HENGE_GOAWAY_REPLACED) == 0) {
     say(c, HENGE_LOG_ERROR, "the server ended the stream (goaway %s)%s; trying again in %.1f s", s->goaway,
-        strcmp(s->goaway, "replaced") == 0 ? ": is a second client using this token?" : "", cap_s);
+        strcmp(s->goaway, HENGE_GOAWAY_REPLACED) == 0 ? ": is a second client using this token?" : "", cap_s);
     return c->backoff_cap_ms;
   }
-  if (strcmp(s->goaway, "shutdown") == 0 || strcmp(s->goaway, "overflow") == 0) {
+  if (strcmp(s->goaway, HENGE_GOAWAY_SHUTDOWN) == 0 || strcmp(s->goaway, HENGE_GOAWAY_OVERFLOW) == 0) {
     delay =
         (unsigned long)(next_uniform(c) * (double)(c->retry_ms < c->backoff_cap_ms ? c->retry_ms : c->backoff_cap_ms));
     say(c, HENGE_LOG_INFO, "the server asked to reconnect (goaway %s); reconnecting in %.1f s", s->goaway,
@@ -769,7 +769,7 @@ henge_err henge_run(henge_client* c, henge_config_fn fn, void* user) {
     err = stream_once(c, fn, user, &s);
     if (err == HENGE_ERR_STOPPED || c->stop) break;
     if (err == HENGE_ERR_NOMEM) return err;
-    if (s.connected && now_seconds() - started >= 30.0) failures = 0; /* a healthy connection */
+    if (s.connected && now_seconds() - started >= HENGE_HEALTHY_CONNECTION_S) failures = 0; /* a healthy connection */
     pause_ms(c, delay_after(c, err, &s, &failures));
   }
   return HENGE_ERR_STOPPED;
@@ -793,7 +793,7 @@ henge_err henge_poll(henge_client* c, henge_config_fn fn, void* user) {
     curl_easy_cleanup(curl);
     return HENGE_ERR_NOMEM;
   }
-  henge_buf_init(&body, c->max_config + 4096);
+  henge_buf_init(&body, c->max_config + HENGE_EVENT_OVERHEAD);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, CALL_TIMEOUT_MS);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
