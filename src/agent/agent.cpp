@@ -249,13 +249,17 @@ bool Agent::on_config(const std::string& data) {
     return true;
   }
   const bool in_place = doc->revision == state_.revision && doc->sha256 == state_.sha256;
-  const bool retrying = retry_apply_ && retry_apply_->doc.revision == doc->revision;
-  if (in_place && !retrying) {
-    // henged sends a config again until it has an answer for it: give the same answer
-    // again and run nothing.
-    log::info("config already in place; acknowledging it again", {{"revision", doc->revision}});
-    const bool known = state_.last_ack && state_.last_ack->revision == doc->revision;
-    state_.unsent_ack = known ? *state_.last_ack : Ack{doc->revision, true, {}};
+  const auto& last = state_.last_ack;
+  const bool last_is_this = last && last->revision == doc->revision;
+  const bool retry_pending = retry_apply_ && retry_apply_->doc.revision == doc->revision;
+  // henged sends a config again until it has recorded an answer: the answer given
+  // goes back and nothing runs, unless that answer was "rejected for now" and its
+  // retry is due (or was lost with a restart).
+  const bool answered = last_is_this && !last->retry;
+  const bool waiting = retry_pending && Clock::now() < retry_apply_->due;
+  if (answered || waiting || (in_place && !last_is_this)) {
+    log::info("config already answered; acknowledging it again", {{"revision", doc->revision}});
+    state_.unsent_ack = last_is_this ? *last : Ack{doc->revision, true, {}, false};
     ack_backoff_.reset();
     persist();
     send_ack();
@@ -272,7 +276,9 @@ void Agent::apply(const ConfigDocument& doc) {
     log::warn("stopped while applying; the config is applied again at the next start", {{"revision", doc.revision}});
     return;
   }
-  if (report.committed) {
+  // A passing failure after the rename leaves the revision unremembered: after a
+  // restart henged resends it (Last-Event-ID is older) and it is tried again.
+  if (report.committed && !report.transient) {
     state_.revision = doc.revision;
     state_.sha256 = doc.sha256;
   }
@@ -290,6 +296,7 @@ void Agent::apply(const ConfigDocument& doc) {
       log::error("rejected", {{"revision", doc.revision}, {"error", report.ack.error}});
     }
   }
+  report.ack.retry = report.transient;
   state_.unsent_ack = report.ack;
   state_.last_ack = report.ack;
   ack_backoff_.reset();
@@ -307,7 +314,7 @@ void Agent::reject_oversized(const std::string& id, std::size_t size) {
   log::error("rejected", {{"revision", id}, {"error", error}, {"size_bytes", size}});
   if (ec != std::errc{} || end != id.data() + id.size() || revision <= 0) return;
   retry_apply_.reset();
-  state_.unsent_ack = Ack{revision, false, error};
+  state_.unsent_ack = Ack{revision, false, error, false};
   state_.last_ack = state_.unsent_ack;
   ack_backoff_.reset();
   persist();
@@ -327,7 +334,10 @@ bool Agent::on_tick_work() {
 void Agent::send_ack() {
   const Ack ack = *state_.unsent_ack;
   json::object body{{"revision", ack.revision}, {"status", ack.applied ? "applied" : "rejected"}};
-  if (!ack.applied) body["error"] = std::string(core::utf8_prefix(ack.error, client::protocol::kMaxAckError));
+  // A command's output is any bytes, cut anywhere; henged takes UTF-8 only, and a 400
+  // would drop the ack for good.
+  if (!ack.applied)
+    body["error"] = std::string(core::utf8_prefix(core::utf8_lossy(ack.error), client::protocol::kMaxAckError));
   client::HttpRequest request;
   request.method = "POST";
   request.path = "/v1/device/ack";

@@ -46,11 +46,13 @@ core::Result<AgentState> load_state(const std::string& dir) {
     const auto* arev = a.if_contains("revision");
     const auto* applied = a.if_contains("applied");
     const auto* error = a.if_contains("error");
+    const auto* retry = a.if_contains("retry");
     if (arev == nullptr || !arev->is_int64() || applied == nullptr || !applied->is_bool()) {
       return damaged(std::string("bad ") + key);
     }
     *slot = Ack{arev->as_int64(), applied->as_bool(),
-                error != nullptr && error->is_string() ? std::string(error->as_string()) : ""};
+                error != nullptr && error->is_string() ? std::string(error->as_string()) : "",
+                retry != nullptr && retry->is_bool() && retry->as_bool()};
   }
   return state;
 }
@@ -60,7 +62,7 @@ core::Status save_state(const std::string& dir, const AgentState& state) {
   obj["revision"] = state.revision;
   obj["sha256"] = state.sha256;
   const auto ack_json = [](const Ack& a) {
-    return json::object{{"revision", a.revision}, {"applied", a.applied}, {"error", a.error}};
+    return json::object{{"revision", a.revision}, {"applied", a.applied}, {"error", a.error}, {"retry", a.retry}};
   };
   if (state.unsent_ack) obj["unsent_ack"] = ack_json(*state.unsent_ack);
   if (state.last_ack) obj["last_ack"] = ack_json(*state.last_ack);

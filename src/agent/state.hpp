@@ -14,7 +14,8 @@ namespace henge::agent {
 struct Ack {
   std::int64_t revision = 0;
   bool applied = false;
-  std::string error;  ///< why it was rejected
+  std::string error;   ///< why it was rejected
+  bool retry = false;  ///< rejected for now, for a reason that may pass: it is tried again
 };
 
 struct AgentState {

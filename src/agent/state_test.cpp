@@ -15,7 +15,8 @@ TEST(AgentState, AbsentIsEmptyAndWhatIsSavedLoads) {
   EXPECT_EQ(empty->revision, 0);
   EXPECT_FALSE(empty->unsent_ack.has_value());
 
-  AgentState state{42, "abc", Ack{43, false, "verify command failed: exit 1"}, Ack{42, true, ""}};
+  AgentState state{42, "abc", Ack{43, false, "verify command failed: exit 1", false},
+                   Ack{42, false, "apply command failed: timed out", true}};
   ASSERT_TRUE(save_state(dir.path(), state).ok());
   auto loaded = load_state(dir.path());
   ASSERT_TRUE(loaded.ok());
@@ -27,7 +28,8 @@ TEST(AgentState, AbsentIsEmptyAndWhatIsSavedLoads) {
   EXPECT_EQ(loaded->unsent_ack->error, "verify command failed: exit 1");
   ASSERT_TRUE(loaded->last_ack.has_value());
   EXPECT_EQ(loaded->last_ack->revision, 42);
-  EXPECT_TRUE(loaded->last_ack->applied);
+  EXPECT_FALSE(loaded->last_ack->applied);
+  EXPECT_TRUE(loaded->last_ack->retry);
 }
 
 TEST(AgentState, ADamagedFileIsAnErrorNotAFreshStart) {

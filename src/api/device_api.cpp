@@ -34,6 +34,11 @@ std::optional<core::Revision> last_event_id(const Ctx& ctx) {
   return rev;
 }
 
+// Whether henged has the device's answer (applied or rejected) for its desired revision.
+bool answered_desired(const core::Device& d) {
+  return d.state.applied_revision == d.desired.revision || d.state.rejected_revision == d.desired.revision;
+}
+
 // Runs `edit` on the device's state in a write transaction and stores it.
 Status update_state(Services& svc, const std::string& id, const std::function<Status(core::Device&)>& edit) {
   return svc.store.write([&](store::WriteTx& tx) -> Status {
@@ -58,7 +63,7 @@ HandlerResult stream(Ctx& ctx) {
     auto d = tx.device(id);
     if (!d) return std::nullopt;
     readable = check_readable(*d);
-    answered = d->state.applied_revision == d->desired.revision || d->state.rejected_revision == d->desired.revision;
+    answered = answered_desired(*d);
     return d->desired;
   });
   if (!desired || !*desired || !readable) {
@@ -114,16 +119,21 @@ bool etag_matches(const std::string& header, core::Revision rev) {
 
 HandlerResult poll_config(Ctx& ctx) {
   core::Desired desired;
+  bool answered = false;
   HENGE_TRY(update_state(ctx.svc, ctx.actor.name, [&](core::Device& d) -> Status {
     HENGE_TRY(check_readable(d));
     d.state.last_seen = ctx.now;
     desired = d.desired;
+    answered = answered_desired(d);
     return {};
   }));
   server::Response r;
   r.headers.emplace_back("ETag", etag(desired.revision));
   r.headers.emplace_back("Cache-Control", "no-cache");
-  if (const auto* inm = ctx.req.header("if-none-match"); inm != nullptr && etag_matches(*inm, desired.revision)) {
+  // As on the stream (decision 0015): a device without a recorded answer gets the
+  // document again, and answers it again without applying it.
+  if (const auto* inm = ctx.req.header("if-none-match");
+      inm != nullptr && answered && etag_matches(*inm, desired.revision)) {
     r.status = 304;
     return r;
   }

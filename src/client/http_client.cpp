@@ -55,23 +55,45 @@ struct Plan {
   const std::function<bool()>* on_tick = nullptr;
 };
 
-// The periodic work of a stream (Plan::on_tick), run on the call's own event loop.
+// What watches a held stream, on the call's own event loop: the periodic work
+// (Plan::on_tick) and the silence limit. The silence is measured here rather than by
+// the socket's timer, because time the client spends in its own handlers (a command
+// run for a config) is not the server's silence, and a pending read's timer cannot be
+// pushed back.
 struct Ticker {
-  explicit Ticker(asio::io_context& ioc) : timer(ioc) {}
+  explicit Ticker(asio::io_context& ioc) : timer(ioc), last_heard(Clock::now()) {}
   asio::steady_timer timer;
-  bool done = false;     // the exchange is over: do nothing more
-  bool stopped = false;  // on_tick asked to stop
+  Clock::time_point last_heard;  // the last byte, or the end of the client's last handler
+  bool done = false;             // the exchange is over: do nothing more
+  bool stopped = false;          // on_tick asked to stop
+  bool idle = false;             // the silence limit passed
 };
 
 asio::awaitable<void> tick_loop(std::shared_ptr<Ticker> t, const std::function<bool()>* on_tick,
-                                std::function<void()> close) {
+                                std::chrono::milliseconds idle_timeout, std::function<void()> close) {
   for (;;) {
-    t->timer.expires_after(HttpClient::kTick);
+    t->timer.expires_after(std::min<Clock::duration>(HttpClient::kTick, idle_timeout));
     auto [ec] = co_await t->timer.async_wait(kNoThrow);
     if (ec || t->done) co_return;
-    if (!(*on_tick)()) {
-      t->stopped = true;
-      close();  // ends the pending read, which then reports the stop
+    if (on_tick != nullptr && *on_tick) {
+      const auto before = Clock::now();
+      bool go_on = false;
+      try {
+        go_on = (*on_tick)();
+      } catch (...) {
+        go_on = false;  // detached: an escaping exception would vanish and the ticks with it
+      }
+      if (t->done) co_return;
+      if (!go_on) {
+        t->stopped = true;
+        close();  // ends the pending read, which then reports the stop
+        co_return;
+      }
+      if (Clock::now() - before >= HttpClient::kTick) t->last_heard = std::max(t->last_heard, Clock::now());
+    }
+    if (Clock::now() - t->last_heard > idle_timeout) {
+      t->idle = true;
+      close();
       co_return;
     }
   }
@@ -131,9 +153,10 @@ asio::awaitable<Outcome> exchange(Stream& stream, Call& call, const Url& server,
   const bool to_handler = plan.streaming && outcome.head.status / 100 == 2;
   if (to_handler && *plan.on_head) (*plan.on_head)(outcome.head);
   std::shared_ptr<Ticker> ticker;
-  if (to_handler && plan.on_tick != nullptr && *plan.on_tick) {
+  if (to_handler) {
     ticker = std::make_shared<Ticker>(call.ioc);
-    asio::co_spawn(call.ioc, tick_loop(ticker, plan.on_tick, [&socket] { socket.close(); }), asio::detached);
+    asio::co_spawn(call.ioc, tick_loop(ticker, plan.on_tick, plan.idle_timeout, [&socket] { socket.close(); }),
+                   asio::detached);
   }
   struct EndTicks {
     std::shared_ptr<Ticker>& t;
@@ -149,7 +172,11 @@ asio::awaitable<Outcome> exchange(Stream& stream, Call& call, const Url& server,
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    socket.expires_at(next_expiry(plan, plan.idle_timeout));
+    if (ticker) {
+      socket.expires_never();  // the ticker keeps the silence limit
+    } else {
+      socket.expires_at(next_expiry(plan, plan.idle_timeout));
+    }
     auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kNoThrow);
     if (ec == http::error::need_buffer) ec = {};
     const std::string_view got(chunk.data(), chunk.size() - parser.get().body().size);
@@ -159,6 +186,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Call& call, const Url& server,
           outcome.end = StreamEnd::stopped;
           co_return outcome;
         }
+        ticker->last_heard = Clock::now();  // after the handler: its time is not silence
       } else if (outcome.head.body.size() + got.size() > keep) {
         co_return make_error(Errc::too_large, "the server's answer is over " + std::to_string(keep) + " bytes");
       } else {
@@ -170,7 +198,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Call& call, const Url& server,
       outcome.end = StreamEnd::stopped;
     } else if (call.cancelled) {
       outcome.end = StreamEnd::cancelled;
-    } else if (to_handler && ec == beast::error::timeout) {
+    } else if (ticker && ticker->idle) {
       outcome.end = StreamEnd::idle_timeout;
     } else if (to_handler) {
       outcome.end = StreamEnd::closed;  // a stream ends by the connection ending, cleanly or not

@@ -66,7 +66,8 @@ class HttpClient final {
 
   /// A request whose 2xx body is handed to `on_data` piece by piece as it arrives.
   /// `on_head` runs once the head of a 2xx answer is in; `on_data` returns false to
-  /// stop. `idle_timeout` bounds the silence between two pieces. `on_tick`, when
+  /// stop. `idle_timeout` bounds the silence between two pieces (time spent in the
+  /// handlers does not count as silence). `on_tick`, when
   /// given, runs every `kTick` while the body streams (on the same thread, between
   /// pieces), for work that is due whether or not the server sends anything; it too
   /// returns false to stop.

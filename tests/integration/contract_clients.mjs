@@ -46,6 +46,7 @@ export class ContractClient {
     this.output = join(this.outputDir, 'config.json');
     this.stateDir = options.stateDir ?? join(this.dir, 'state');
     this.appliesFile = join(this.dir, 'applies.log');
+    this.checksFile = join(this.dir, 'checks.log');
     this.options = { keepalive: 0.5, backoffBase: 0.05, backoffCap: 1, commandTimeout: 10, ...options };
     if (token !== undefined) this.writeToken(token);
     this.log = '';
@@ -86,7 +87,7 @@ export class ContractClient {
       '--state-dir', this.stateDir, '--keepalive', String(o.keepalive),
       '--backoff-base', String(o.backoffBase), '--backoff-cap', String(o.backoffCap),
       '--command-timeout', String(o.commandTimeout), '--apply-cmd', this.#applyCommand()];
-    if (o.verifyCmd) argv.push('--verify-cmd', o.verifyCmd);
+    if (o.verifyCmd) argv.push('--verify-cmd', `echo "$HENGE_REVISION" >> '${this.checksFile}'; ${o.verifyCmd}`);
     if (o.maxConfigBytes) argv.push('--max-config-bytes', String(o.maxConfigBytes));
     if (this.kind === 'pi') argv.push('--sysfs-root', join(this.dir, 'sys'), '--led', '/led/on=ACT');
     return argv;
@@ -138,6 +139,16 @@ export class ContractClient {
     if (this.kind === 'example') return [...this.exampleApplies];
     if (!existsSync(this.appliesFile)) return [];
     return readFileSync(this.appliesFile, 'utf8').split('\n').filter(Boolean).map(Number);
+  }
+
+  // The revisions the client ran its check on (the verify command, or the example's
+  // callback), applied or not: a config answered again must not be checked again.
+  checks() {
+    if (this.kind === 'example') {
+      return [...this.log.matchAll(/^(?:applied|rejected) (\d+)/gm)].map((m) => Number(m[1]));
+    }
+    if (!existsSync(this.checksFile)) return [];
+    return readFileSync(this.checksFile, 'utf8').split('\n').filter(Boolean).map(Number);
   }
 
   // What the client holds as its config: the output file, or what the example printed.

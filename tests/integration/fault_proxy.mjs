@@ -75,6 +75,16 @@ export class FaultProxy {
     this.faults = [];
   }
 
+  // Cuts every stream that is open now, as a network failure would.
+  cutStreams() {
+    for (const socket of this.live) socket.destroy();
+  }
+
+  // The held stream that carried the injected goaway `reason`.
+  streamWithGoaway(reason) {
+    return this.heldStreams().find((s) => s.frames.some((f) => f.injected && f.json?.reason === reason));
+  }
+
   #take(where) {
     const f = this.faults.find((x) => x.where === where && x.left > 0);
     if (!f) return undefined;

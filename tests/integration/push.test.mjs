@@ -157,6 +157,12 @@ test('poll: GET /v1/device/config with ETag and If-None-Match', async () => {
   assert.equal(r.headers.get('etag'), `"${d.revision}"`);
   assert.deepEqual(r.json.config, { a: 1 });
   assert.equal(r.json.revision, d.revision);
+  // Unanswered, the same revision comes again (its ack may have been lost) ...
+  r = await h.get('/v1/device/config', { token: d.token, headers: { 'if-none-match': `"${d.revision}"` } });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.revision, d.revision);
+  // ... and once answered, it is not modified.
+  assert.equal((await h.post('/v1/device/ack', { revision: d.revision, status: 'applied' }, { token: d.token })).status, 204);
   r = await h.get('/v1/device/config', { token: d.token, headers: { 'if-none-match': `"${d.revision}"` } });
   assert.equal(r.status, 304);
   assert.equal(r.text, '');

@@ -72,6 +72,15 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, NULL);
   err = henge_run(g_client, print_config, NULL);
   fprintf(stderr, "print_configs: %s (last: %s)\n", henge_strerror(err), henge_last_error(g_client));
+  {
+    /* No handler may reach the client while it is freed. */
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+  }
   henge_free(g_client);
+  g_client = NULL;
   return err == HENGE_ERR_STOPPED ? 0 : 1;
 }

@@ -326,7 +326,16 @@ int main(int argc, char** argv) {
   fprintf(stderr, "henge-pi: starting, applied revision %lld\n", options.last_revision);
   err = henge_run(g_client, apply_config, &s);
   fprintf(stderr, "henge-pi: %s\n", henge_strerror(err));
+  {
+    /* No handler may reach the client while it is freed. */
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, NULL);
+  }
   henge_free(g_client);
+  g_client = NULL;
   pi_gpios_release(s.gpios, s.gpio_count);
   return err == HENGE_ERR_STOPPED ? 0 : 1;
 }

@@ -448,11 +448,49 @@ static henge_err flush_ack(henge_client* c) {
   return err;
 }
 
+/* The length of the well-formed UTF-8 character (RFC 3629) at s, or 0. */
+static size_t utf8_char(const unsigned char* s) {
+  size_t n, i;
+  unsigned long cp;
+  if (s[0] < 0x80) return 1;
+  if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+    n = 2, cp = s[0] & 0x1Fu;
+  } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+    n = 3, cp = s[0] & 0x0Fu;
+  } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+    n = 4, cp = s[0] & 0x07u;
+  } else {
+    return 0;
+  }
+  for (i = 1; i < n; ++i) {
+    if ((s[i] & 0xC0) != 0x80) return 0; /* also stops at the NUL */
+    cp = (cp << 6) | (s[i] & 0x3Fu);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+/* Replaces each byte that is not part of a well-formed UTF-8 character with '?': an
+ * error is a command's output, any bytes, and henged refuses a body that is not UTF-8
+ * (a refused ack would never be recorded). */
+static void utf8_clean(char* text) {
+  unsigned char* s = (unsigned char*)text;
+  while (*s != '\0') {
+    const size_t n = utf8_char(s);
+    if (n == 0) {
+      *s++ = '?';
+    } else {
+      s += n;
+    }
+  }
+}
+
 /* Records the answer for a revision and sends it. */
 static void answer_with(henge_client* c, long long revision, int applied, const char* error) {
   c->given.revision = revision;
   c->given.applied = applied;
   snprintf(c->given.error, sizeof c->given.error, "%s", applied ? "" : error);
+  utf8_clean(c->given.error);
   c->ack_pending = 1;
   c->ack_failures = 0;
   (void)flush_ack(c);
@@ -511,6 +549,7 @@ static void reject_oversized(henge_client* c, long long revision, size_t size) {
   snprintf(why, sizeof why, "the config is over this device's limit of %lu bytes (max_config_bytes)",
            (unsigned long)c->max_config);
   say(c, HENGE_LOG_ERROR, "rejected revision %lld: %s (%lu bytes or more)", revision, why, (unsigned long)size);
+  forget_retry(c); /* a newer revision: an older one's retry must not apply over it */
   if (revision > 0) answer_with(c, revision, 0, why);
 }
 
@@ -522,6 +561,7 @@ static henge_err deliver(henge_client* c, const char* text, size_t len, henge_co
   char problem[256];
   int rc;
   const int retrying = c->retry_text != NULL && c->retry_len == len && memcmp(c->retry_text, text, len) == 0;
+  const int due = retrying && now_seconds() >= c->retry_due;
   if (henge_document_parse(text, len, &doc, problem, sizeof problem) != 0) {
     snprintf(c->error, sizeof c->error, "%s", problem);
     say(c, HENGE_LOG_ERROR, "received a config document that does not check out (%s); asking for it again", problem);
@@ -529,14 +569,14 @@ static henge_err deliver(henge_client* c, const char* text, size_t len, henge_co
   }
   if (doc.config_len > c->max_config) {
     reject_oversized(c, doc.revision, doc.config_len);
-    forget_retry(c);
     henge_document_free(&doc);
     return HENGE_OK;
   }
-  if (!retrying &&
-      (doc.revision == c->given.revision || (c->given.revision == 0 && doc.revision == c->last_revision))) {
+  if ((!retrying &&
+       (doc.revision == c->given.revision || (c->given.revision == 0 && doc.revision == c->last_revision))) ||
+      (retrying && !due && doc.revision == c->given.revision)) {
     /* henged sends a config again until it has recorded an answer: the same answer goes
-     * back, and nothing runs. */
+     * back, and nothing runs (a retry waits for its time). */
     say(c, HENGE_LOG_INFO, "revision %lld already answered; acknowledging it again", doc.revision);
     if (c->given.revision != doc.revision) {
       c->given.revision = doc.revision;
@@ -567,19 +607,26 @@ static henge_err deliver(henge_client* c, const char* text, size_t len, henge_co
   return HENGE_OK;
 }
 
-/* Work due while a stream is held: a kept ack, a config to try again. */
-static void due_work(henge_client* c, henge_config_fn fn, void* user) {
+/* Work due while a stream is held: a kept ack, a config to try again. Non-zero when
+ * it did any (which takes time: callers then restart their silence clock). */
+static int due_work(henge_client* c, henge_config_fn fn, void* user) {
   const double now = now_seconds();
-  if (c->ack_pending && now >= c->ack_due) (void)flush_ack(c);
+  int worked = 0;
+  if (c->ack_pending && now >= c->ack_due) {
+    (void)flush_ack(c);
+    worked = 1;
+  }
   if (c->retry_text != NULL && now >= c->retry_due && !c->stop) {
     /* A copy: deliver() replaces or frees the kept one. */
     const size_t len = c->retry_len;
     char* text = (char*)malloc(len + 1);
-    if (text == NULL) return;
+    if (text == NULL) return worked;
     memcpy(text, c->retry_text, len + 1);
     (void)deliver(c, text, len, fn, user);
     free(text);
+    worked = 1;
   }
+  return worked;
 }
 
 static long long parse_revision(const char* id) {
@@ -627,14 +674,15 @@ static size_t on_stream_data(char* data, size_t size, size_t nmemb, void* userp)
   if (s->parser.retry_ms >= 0) s->client->retry_ms = (unsigned long)s->parser.retry_ms;
   if (rc < 0) s->too_large = 1; /* out of memory */
   if (rc == 0 && !s->client->stop) due_work(s->client, s->fn, s->user);
-  return rc == 0 ? n : 0; /* anything else aborts the transfer */
+  s->last_data = now_seconds(); /* time in callbacks (a long command) is not the server's silence */
+  return rc == 0 ? n : 0;       /* anything else aborts the transfer */
 }
 
 static int stream_progress(void* clientp, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
   stream_state* s = (stream_state*)clientp;
   (void)dt, (void)dn, (void)ut, (void)un;
   if (s->client->stop) return 1;
-  if (s->connected) due_work(s->client, s->fn, s->user);
+  if (s->connected && due_work(s->client, s->fn, s->user)) s->last_data = now_seconds(); /* as above */
   if (s->client->stop) return 1;
   if (now_seconds() - s->last_data > HENGE_KEEPALIVE_MULTIPLE * (double)s->client->keepalive_ms / 1000.0) {
     s->idle = 1;
