@@ -38,6 +38,12 @@ std::string problem_detail(const client::HttpResponse& r) {
   return "HTTP " + std::to_string(r.status);
 }
 
+// An ack's error as henged takes it: valid UTF-8 (a 400 would drop the ack for good),
+// within the protocol's limit.
+std::string ack_text(std::string_view error) {
+  return std::string(core::utf8_prefix(core::utf8_lossy(error), client::protocol::kMaxAckError));
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
@@ -259,7 +265,9 @@ bool Agent::on_config(const std::string& data) {
   const bool waiting = retry_pending && Clock::now() < retry_apply_->due;
   if (answered || waiting || (in_place && !last_is_this)) {
     log::info("config already answered; acknowledging it again", {{"revision", doc->revision}});
-    state_.unsent_ack = last_is_this ? *last : Ack{doc->revision, true, {}, false};
+    // A state file from before last_ack was kept may still hold this revision's ack.
+    const bool kept = state_.unsent_ack && state_.unsent_ack->revision == doc->revision;
+    state_.unsent_ack = last_is_this ? *last : kept ? *state_.unsent_ack : Ack{doc->revision, true, {}, false};
     ack_backoff_.reset();
     persist();
     send_ack();
@@ -297,6 +305,9 @@ void Agent::apply(const ConfigDocument& doc) {
     }
   }
   report.ack.retry = report.transient;
+  // A command's output is any bytes, cut anywhere: kept as valid UTF-8, the state file
+  // stays readable and henged takes the ack.
+  report.ack.error = ack_text(report.ack.error);
   state_.unsent_ack = report.ack;
   state_.last_ack = report.ack;
   ack_backoff_.reset();
@@ -314,7 +325,8 @@ void Agent::reject_oversized(const std::string& id, std::size_t size) {
   log::error("rejected", {{"revision", id}, {"error", error}, {"size_bytes", size}});
   if (ec != std::errc{} || end != id.data() + id.size() || revision <= 0) return;
   retry_apply_.reset();
-  state_.unsent_ack = Ack{revision, false, error, false};
+  // "For now": a raised limit lets the same revision apply when henged resends it.
+  state_.unsent_ack = Ack{revision, false, error, true};
   state_.last_ack = state_.unsent_ack;
   ack_backoff_.reset();
   persist();
@@ -334,10 +346,7 @@ bool Agent::on_tick_work() {
 void Agent::send_ack() {
   const Ack ack = *state_.unsent_ack;
   json::object body{{"revision", ack.revision}, {"status", ack.applied ? "applied" : "rejected"}};
-  // A command's output is any bytes, cut anywhere; henged takes UTF-8 only, and a 400
-  // would drop the ack for good.
-  if (!ack.applied)
-    body["error"] = std::string(core::utf8_prefix(core::utf8_lossy(ack.error), client::protocol::kMaxAckError));
+  if (!ack.applied) body["error"] = ack_text(ack.error);
   client::HttpRequest request;
   request.method = "POST";
   request.path = "/v1/device/ack";

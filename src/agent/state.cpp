@@ -26,7 +26,11 @@ core::Result<AgentState> load_state(const std::string& dir) {
     return std::move(text).error();
   }
   boost::system::error_code ec;
-  const auto doc = json::parse(*text, ec);
+  // Older versions could write a command's raw output into an ack's error; such a file
+  // must still load (its text is cleaned before it is sent).
+  json::parse_options options;
+  options.allow_invalid_utf8 = true;
+  const auto doc = json::parse(*text, ec, {}, options);
   const auto* obj = ec ? nullptr : doc.if_object();
   const auto damaged = [&path](std::string_view why) {
     return make_error(Errc::invalid, path + " is damaged (" + std::string(why) + "); remove it to start over");

@@ -32,6 +32,20 @@ TEST(AgentState, AbsentIsEmptyAndWhatIsSavedLoads) {
   EXPECT_TRUE(loaded->last_ack->retry);
 }
 
+TEST(AgentState, AFileHoldingRawCommandOutputStillLoads) {
+  // Older versions kept a command's output as it came, bytes that are not UTF-8 included.
+  TestDir dir;
+  ASSERT_TRUE(write_file_atomically(dir.file("state.json"),
+                                    "{\"revision\":7,\"sha256\":\"ab\",\"last_ack\":{\"revision\":7,"
+                                    "\"applied\":false,\"error\":\"exit 1: \xff\"}}")
+                  .ok());
+  auto loaded = load_state(dir.path());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  ASSERT_TRUE(loaded->last_ack.has_value());
+  EXPECT_EQ(loaded->last_ack->error, "exit 1: \xff");
+  EXPECT_FALSE(loaded->last_ack->retry);
+}
+
 TEST(AgentState, ADamagedFileIsAnErrorNotAFreshStart) {
   TestDir dir;
   ASSERT_TRUE(write_file_atomically(dir.file("state.json"), "{\"revision\":\"x\"}").ok());

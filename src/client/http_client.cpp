@@ -89,7 +89,8 @@ asio::awaitable<void> tick_loop(std::shared_ptr<Ticker> t, const std::function<b
         close();  // ends the pending read, which then reports the stop
         co_return;
       }
-      if (Clock::now() - before >= HttpClient::kTick) t->last_heard = std::max(t->last_heard, Clock::now());
+      // The time the work took is not the server's silence; the silence before it is.
+      t->last_heard = std::min(t->last_heard + (Clock::now() - before), Clock::now());
     }
     if (Clock::now() - t->last_heard > idle_timeout) {
       t->idle = true;

@@ -352,6 +352,15 @@ hookScenario('output that is not UTF-8 still reaches henged as the rejection', a
   const failed = await c.failed();
   assert.match(failed.error, /exit 4/);
   assert.match(failed.error, /bad .* bytes/);
+  // What the client kept of it is readable at the next start.
+  await c.client.stop();
+  c.client.start();
+  await waitFor(() => c.proxy.heldStreams().length === 2, 10000, 'the client back after a restart');
+  const next = await c.write({ n: 1 });
+  await waitFor(async () => {
+    const d = await c.device();
+    return d.status === 'failed' && d.desired_revision === next;
+  }, 10000, 'the next config rejected by the same command');
 });
 
 hookScenario('a full disk rejects the config; it applies once there is room', async (t, h, kind) => {

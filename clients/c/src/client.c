@@ -682,7 +682,11 @@ static int stream_progress(void* clientp, curl_off_t dt, curl_off_t dn, curl_off
   stream_state* s = (stream_state*)clientp;
   (void)dt, (void)dn, (void)ut, (void)un;
   if (s->client->stop) return 1;
-  if (s->connected && due_work(s->client, s->fn, s->user)) s->last_data = now_seconds(); /* as above */
+  if (s->connected) {
+    /* The time the work took is not the server's silence; the silence before it is. */
+    const double before = now_seconds();
+    if (due_work(s->client, s->fn, s->user)) s->last_data += now_seconds() - before;
+  }
   if (s->client->stop) return 1;
   if (now_seconds() - s->last_data > HENGE_KEEPALIVE_MULTIPLE * (double)s->client->keepalive_ms / 1000.0) {
     s->idle = 1;
