@@ -65,7 +65,7 @@ typedef struct stream_state {
   henge_sse parser;
   henge_buf error_body;
   long status;      /* 0 until the head is in */
-  int too_large;    /* the parser hit its limit */
+  int no_memory;    /* the parser ran out of memory */
   char goaway[32];  /* the reason of a goaway event, or "" */
   double last_data; /* monotonic seconds of the last byte */
   int idle;         /* ended by 3 keepalives of silence */
@@ -672,7 +672,7 @@ static size_t on_stream_data(char* data, size_t size, size_t nmemb, void* userp)
   }
   rc = henge_sse_feed(&s->parser, data, n, on_event, s);
   if (s->parser.retry_ms >= 0) s->client->retry_ms = (unsigned long)s->parser.retry_ms;
-  if (rc < 0) s->too_large = 1; /* out of memory */
+  if (rc < 0) s->no_memory = 1;
   if (rc == 0 && !s->client->stop) due_work(s->client, s->fn, s->user);
   s->last_data = now_seconds(); /* time in callbacks (a long command) is not the server's silence */
   return rc == 0 ? n : 0;       /* anything else aborts the transfer */
@@ -742,7 +742,7 @@ static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, st
     result = status_error(s->status);
   } else if (s->bad_document) {
     result = HENGE_ERR_PROTOCOL; /* the error says what did not check out */
-  } else if (s->too_large) {
+  } else if (s->no_memory) {
     set_error(c, "out of memory reading the stream");
     result = HENGE_ERR_NOMEM;
   } else if (s->idle) {
