@@ -74,10 +74,9 @@ typedef int (*henge_config_fn)(void* user, long long revision, const char* confi
 
 typedef struct henge_client henge_client;
 
-/* Copies the options; NULL (and *err set) when they are unusable (the token file need not
- * exist yet). Initializes libcurl
- * (curl_global_init), so, as libcurl asks, do not create or free clients while other
- * threads start using libcurl. */
+/* Copies the options; NULL (and *err set) when they are unusable (the token file need
+ * not exist yet). Initializes libcurl (curl_global_init), so, as libcurl asks, do not
+ * create or free clients while other threads start using libcurl. */
 henge_client* henge_new(const henge_options* options, henge_err* err);
 /* Frees the client; NULL is allowed. */
 void henge_free(henge_client* client);
