@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Henged, tempDir, waitFor } from './harness.mjs';
 import { uniqueId } from './shared_server.mjs';
@@ -377,6 +377,18 @@ hookScenario('a full disk rejects the config; it applies once there is room', as
   await c.settled(rev);
 });
 
+hookScenario('a read-only output directory rejects the config; it applies once writable again', async (t, h, kind) => {
+  const mnt = smallDisk(t, '64k');
+  if (!mnt) return;
+  execFileSync('mount', ['-o', 'remount,ro', mnt]);
+  const c = await setup(t, h, kind, { outputDir: mnt });
+  const rev = (await c.device()).desired_revision;
+  const failed = await c.failed();
+  assert.match(failed.error, /read-only/i);
+  execFileSync('mount', ['-o', 'remount,rw', mnt]);
+  await c.settled(rev);
+});
+
 hookScenario('a state directory that cannot be written does not fail the apply', async (t, h, kind) => {
   const mnt = smallDisk(t, '4k');
   if (!mnt) return;
@@ -406,12 +418,13 @@ const piScenarios = [
     await c.settled(first);
     const brightness = join(c.client.led, 'brightness');
     rmSync(brightness);
-    mkdirSync(brightness); // writing it now fails, as a missing LED driver would
+    symlinkSync('/nonexistent-henge-led/brightness', brightness); // writing it now fails, as a missing LED driver would
     const rev = await c.write({ led: { on: true } });
     const failed = await c.failed();
     assert.match(failed.error, /brightness/);
-    rmSync(brightness, { recursive: true });
-    writeFileSync(brightness, '0\n');
+    // Back in one step (a retry may come at any moment): a file renamed over the link.
+    writeFileSync(`${brightness}.new`, '0\n');
+    renameSync(`${brightness}.new`, brightness);
     await c.settled(rev);
     assert.equal(c.client.brightness(), '1');
   }],
