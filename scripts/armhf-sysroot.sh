@@ -5,7 +5,7 @@
 #   scripts/armhf-sysroot.sh DIR
 set -euo pipefail
 dir=${1:?usage: armhf-sysroot.sh DIR}
-packages=libc6-dev,libcurl4-openssl-dev,libcjson-dev
+packages=libc6-dev,libmbedtls-dev,libcjson-dev
 stamp="$dir/.henge-sysroot"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$packages" ]]; then exit 0; fi
 rm -rf "$dir"

@@ -16,7 +16,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libsqlite3-dev libpq-dev libssl-dev libcli11-dev libvalijson-dev libre2-dev
   libgtest-dev
-  libcurl4-openssl-dev libcjson-dev libgpiod-dev
+  libmbedtls-dev libcjson-dev libgpiod-dev
   jq  # the README's curl walkthrough reads revisions and tokens from the answers
 )
 if (( want_test )); then
@@ -30,8 +30,10 @@ if (( want_test )); then
   packages+=(prometheus)
   # The C client is cross-built for 64- and 32-bit Raspberry Pi OS and run under qemu
   # (armhf libraries come from a sysroot: scripts/armhf-sysroot.sh).
-  packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcurl4-openssl-dev:arm64 libcjson-dev:arm64)
+  packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libmbedtls-dev:arm64 libcjson-dev:arm64)
   packages+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross mmdebstrap)
+  # libhenge-core is built for Cortex-M microcontrollers and its tests run under qemu.
+  packages+=(gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm)
 fi
 
 missing=()

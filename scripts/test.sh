@@ -59,6 +59,11 @@ cross_check() {  # debian-arch, toolchain, qemu command, extra cmake arguments..
   (cd tests && HENGE_DEB="$(ls "$root/build/$arch"/henge-pi_*_"$arch".deb)" HENGE_DEB_ARCH="$arch" \
     node --test --test-reporter=spec packaging/)
 }
+# libhenge-core on microcontrollers: the size gate (.text, no state of its own, nothing
+# called outside <string.h>, the deepest stack) and its unit tests on a Cortex-M0 and a
+# Cortex-M3 under qemu.
+clients/c/core/mcu/check.sh build/mcu
+
 cross_check arm64 aarch64-linux-gnu "qemu-aarch64 -L /usr/aarch64-linux-gnu"
 scripts/armhf-sysroot.sh "$root/build/armhf-sysroot"
 cross_check armhf arm-linux-gnueabihf "qemu-arm -L $root/build/armhf-sysroot" \

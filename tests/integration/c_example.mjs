@@ -13,8 +13,9 @@ if (!EXAMPLE) throw new Error('HENGE_C_EXAMPLE_BIN must name libhenge\'s print_c
 const PI = process.env.HENGE_PI_BIN;
 
 export class CExample {
-  constructor({ server, token, valgrind = process.env.VALGRIND, pi = false }) {
+  constructor({ server, token, valgrind = process.env.VALGRIND, pi = false, env = {} }) {
     this.server = server;
+    this.env = env;
     this.dir = tempDir('henge-c-');
     this.tokenFile = join(this.dir, 'token');
     this.pi = pi;
@@ -41,7 +42,7 @@ export class CExample {
       ? [this.valgrind, ['--quiet', '--error-exitcode=99', '--leak-check=full',
         '--errors-for-leak-kinds=definite,indirect', binary, ...argv]]
       : [binary, argv];
-    this.proc = spawn(cmd, args, { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(cmd, args, { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.on('data', (d) => (this.out += d));
     this.proc.stderr.on('data', (d) => (this.err += d));
     this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));

@@ -152,7 +152,7 @@ test('GPIO: a bad value or a missing chip is a rejection with the reason; withou
     p.on('exit', (code) => resolve({ code, out }));
   });
   assert.equal(version.code, 0);
-  const m = /^henge-pi \d+\.\d+\.\d+ \(gpio: (libgpiod|none)\)\n$/.exec(version.out);
+  const m = /^henge-pi \d+\.\d+\.\d+ \(libhenge \d+\.\d+\.\d+, gpio: (libgpiod|none)\)\n$/.exec(version.out);
   assert.ok(m, version.out);
   const id = uniqueId('pi');
   const token = (await h.post('/v1/devices', { id })).json.token;

@@ -1,5 +1,5 @@
 // henged serving HTTPS itself (--tls-cert/--tls-key): TLS 1.2 and later only, verified by
-// curl and henge-agent against a CA this test makes with openssl; SIGHUP swaps the
+// curl, henge-agent and libhenge (mbedTLS) against a CA this test makes with openssl; SIGHUP swaps the
 // certificate for new connections while open streams go on; a bad certificate at start
 // is one line and exit 1, a bad one at reload keeps the old one.
 
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { Agent } from './clients.mjs';
+import { CExample } from './c_example.mjs';
 import { Henged, tempDir, waitFor } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -19,6 +20,7 @@ const dir = tempDir('henge-tls-');
 const ca = join(dir, 'ca.pem');
 const serverCert = join(dir, 'server.pem');
 const serverKey = join(dir, 'server.key');
+const otherCa = join(dir, 'other-ca.pem'); // a CA that signed nothing henged serves
 
 function openssl(...args) {
   execFileSync('openssl', args, { stdio: 'ignore' });
@@ -36,6 +38,8 @@ before(() => {
     openssl('x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', ca, '-CAkey', join(dir, 'ca.key'),
       '-CAcreateserial', '-out', join(dir, `${name}.pem`), '-days', '1', '-extfile', join(dir, 'ext'));
   }
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout',
+    join(dir, 'other-ca.key'), '-out', otherCa, '-days', '2', '-subj', '/CN=another CA');
   use('one');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,6 +110,34 @@ test('HTTPS with TLS 1.2 and later: curl and henge-agent verify henged against t
   const w = await call(h, 'PUT', '/v1/devices/tls-pi/config', { secure: true });
   assert.equal(w.status, 200);
   await waitFor(() => agent.config() === '{"secure":true}', 10000, 'the agent to apply over https');
+});
+
+test('libhenge over HTTPS: mbedTLS verifies henged by address and by name against the CA; another CA is refused', async (t) => {
+  use('one');
+  const h = await startTls(t);
+  const port = h.address.split(':')[1];
+  // By address (the certificate's IP name, checked by libhenge itself) and by name
+  // (SNI and the DNS name, checked by mbedTLS; localhost may resolve to ::1 first, where
+  // nothing listens, and the client goes on to 127.0.0.1).
+  for (const [id, server] of [['tls-c-ip', h.url], ['tls-c-name', `https://localhost:${port}`]]) {
+    const added = await call(h, 'POST', '/v1/devices', { id });
+    assert.equal(added.status, 201);
+    const client = new CExample({ server, token: added.json.token, env: { HENGE_CA_FILE: ca } }).start();
+    t.after(() => client.stop());
+    const w = await call(h, 'PUT', `/v1/devices/${id}/config`, { over: 'tls' });
+    await client.waitApplied(w.json.revision);
+    await waitFor(async () => (await call(h, 'GET', `/v1/devices/${id}`)).json.status === 'in_sync', 10000,
+      `${id} in_sync over https`);
+  }
+  const added = await call(h, 'POST', '/v1/devices', { id: 'tls-c-untrusted' });
+  const untrusted = new CExample({ server: h.url, token: added.json.token, env: { HENGE_CA_FILE: otherCa } }).start();
+  t.after(() => untrusted.stop());
+  await untrusted.waitLine((l) => /cannot reach the server: the server's certificate is not trusted for 127\.0\.0\.1/.test(l),
+    10000, 'err');
+  const missing = new CExample({ server: h.url, token: added.json.token, env: { HENGE_CA_FILE: join(dir, 'none.pem') } }).start();
+  t.after(() => missing.stop());
+  await missing.waitLine((l) => /cannot read the CA certificates in .*none\.pem/.test(l), 10000, 'err');
+  assert.equal((await call(h, 'GET', '/v1/devices/tls-c-untrusted')).json.status, 'never_connected');
 });
 
 test('SIGHUP swaps the certificate for new connections; open streams stay; a bad one is refused and the old kept', async (t) => {

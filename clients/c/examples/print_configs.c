@@ -3,7 +3,7 @@
  * It accepts every config except one holding "reject": true, which it rejects, so tests
  * can see both acks. The token file is read again at every connection; the library's
  * log goes to stderr. HENGE_KEEPALIVE_MS, HENGE_BACKOFF_BASE_MS, HENGE_BACKOFF_CAP_MS
- * (default 1000 here) and HENGE_MAX_CONFIG_BYTES set those options. SIGTERM or SIGINT
+ * (default 1000 here), HENGE_MAX_CONFIG_BYTES and HENGE_CA_FILE set those options. SIGTERM or SIGINT
  * ends it with exit 0. */
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   options.backoff_base_ms = env_number("HENGE_BACKOFF_BASE_MS", 0);
   options.backoff_cap_ms = env_number("HENGE_BACKOFF_CAP_MS", 1000);
   options.max_config_bytes = env_number("HENGE_MAX_CONFIG_BYTES", 0);
+  options.ca_file = getenv("HENGE_CA_FILE"); /* NULL: the system's CAs */
   options.log = print_log;
   g_client = henge_new(&options, &err);
   if (g_client == NULL) {

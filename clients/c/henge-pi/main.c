@@ -3,12 +3,12 @@
  * command, and shows config values on the board's LEDs.
  *
  *   henge-pi --server URL --token-file FILE --output FILE [--state-dir DIR]
- *            [--verify-cmd CMD] [--apply-cmd CMD] [--command-timeout SECONDS]
+ *            [--ca-file FILE] [--verify-cmd CMD] [--apply-cmd CMD] [--command-timeout SECONDS]
  *            [--led POINTER=NAME]... [--sysfs-root DIR] [--gpio POINTER=CHIP:LINE]...
  *            [--keepalive SECONDS] [--backoff-base SECONDS] [--backoff-cap SECONDS]
  *            [--max-config-bytes N] [--version]
  * Each option can also come from HENGE_SERVER, HENGE_TOKEN_FILE, HENGE_OUTPUT,
- * HENGE_STATE_DIR, HENGE_VERIFY_CMD, HENGE_APPLY_CMD, HENGE_COMMAND_TIMEOUT,
+ * HENGE_STATE_DIR, HENGE_CA_FILE, HENGE_VERIFY_CMD, HENGE_APPLY_CMD, HENGE_COMMAND_TIMEOUT,
  * HENGE_SYSFS_ROOT, HENGE_KEEPALIVE, HENGE_BACKOFF_BASE, HENGE_BACKOFF_CAP,
  * HENGE_MAX_CONFIG_BYTES. */
 #include <cjson/cJSON.h>
@@ -28,7 +28,7 @@
 #define MAX_LEDS 16
 
 typedef struct settings {
-  const char *server, *token_file, *output, *state_dir, *verify_cmd, *apply_cmd, *sysfs_root;
+  const char *server, *token_file, *output, *state_dir, *ca_file, *verify_cmd, *apply_cmd, *sysfs_root;
   double keepalive_s, command_timeout_s, backoff_base_s, backoff_cap_s;
   unsigned long max_config_bytes;
   pi_led leds[MAX_LEDS];
@@ -61,7 +61,7 @@ static const char* env_or(const char* name, const char* fallback) {
 static void usage(FILE* to) {
   fprintf(to,
           "usage: henge-pi --server URL --token-file FILE --output FILE [--state-dir DIR]\n"
-          "                [--verify-cmd CMD] [--apply-cmd CMD] [--command-timeout SECONDS]\n"
+          "                [--ca-file FILE] [--verify-cmd CMD] [--apply-cmd CMD] [--command-timeout SECONDS]\n"
           "                [--led POINTER=NAME]... [--sysfs-root DIR] [--gpio POINTER=CHIP:LINE]...\n"
           "                [--keepalive SECONDS] [--backoff-base SECONDS] [--backoff-cap SECONDS]\n"
           "                [--max-config-bytes N] [--version]\n");
@@ -166,6 +166,7 @@ static int parse_args(int argc, char** argv, settings* s) {
                                           {"token-file", required_argument, NULL, 't'},
                                           {"output", required_argument, NULL, 'o'},
                                           {"state-dir", required_argument, NULL, 'd'},
+                                          {"ca-file", required_argument, NULL, 'C'},
                                           {"apply-cmd", required_argument, NULL, 'a'},
                                           {"verify-cmd", required_argument, NULL, 'V'},
                                           {"command-timeout", required_argument, NULL, 'T'},
@@ -190,6 +191,7 @@ static int parse_args(int argc, char** argv, settings* s) {
   s->token_file = env_or("HENGE_TOKEN_FILE", NULL);
   s->output = env_or("HENGE_OUTPUT", NULL);
   s->state_dir = env_or("HENGE_STATE_DIR", "/var/lib/henge-pi");
+  s->ca_file = env_or("HENGE_CA_FILE", NULL);
   s->apply_cmd = env_or("HENGE_APPLY_CMD", NULL);
   s->verify_cmd = env_or("HENGE_VERIFY_CMD", NULL);
   s->sysfs_root = env_or("HENGE_SYSFS_ROOT", "/sys");
@@ -206,6 +208,9 @@ static int parse_args(int argc, char** argv, settings* s) {
         break;
       case 'd':
         s->state_dir = optarg;
+        break;
+      case 'C':
+        s->ca_file = optarg;
         break;
       case 'a':
         s->apply_cmd = optarg;
@@ -251,7 +256,8 @@ static int parse_args(int argc, char** argv, settings* s) {
         ++s->gpio_count;
         break;
       case 'v':
-        printf("henge-pi 0.1.0 (gpio: %s)\n", pi_gpio_supported() ? "libgpiod" : "none");
+        printf("henge-pi " HENGE_VERSION_STRING " (libhenge %s, gpio: %s)\n", henge_version(),
+               pi_gpio_supported() ? "libgpiod" : "none");
         return 1;
       case 'h':
         usage(stdout); /* asked for: on stdout, and exit 0 */
@@ -302,11 +308,12 @@ int main(int argc, char** argv) {
   memset(&options, 0, sizeof options);
   options.server = s.server;
   options.token_file = s.token_file; /* read at every connection: a rotation is picked up */
+  options.ca_file = s.ca_file;       /* NULL: the system's CAs */
   options.keepalive_ms = (unsigned long)(s.keepalive_s * 1000);
   options.backoff_base_ms = (unsigned long)(s.backoff_base_s * 1000);
   options.backoff_cap_ms = (unsigned long)(s.backoff_cap_s * 1000);
   options.max_config_bytes = s.max_config_bytes;
-  options.user_agent = "henge-pi/0.1.0";
+  options.user_agent = "henge-pi/" HENGE_VERSION_STRING;
   options.log = log_line;
   saved = pi_read_file(s.state_file, 32, NULL);
   options.last_revision = saved != NULL ? atoll(saved) : 0;

@@ -1,7 +1,5 @@
-/* libhenge's network side: the stream, polling, acks and reports over libcurl. */
-#include <cjson/cJSON.h>
-#include <curl/curl.h>
-#include <fcntl.h>
+/* libhenge's network side: the stream, polling, acks and reports, over POSIX sockets
+ * and mbedTLS (net.h); the HTTP, events and documents are libhenge-core's. */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,17 +7,22 @@
 #include <string.h>
 #include <time.h>
 
-#include "backoff.h"
 #include "buf.h"
-#include "document.h"
+#include "hc_backoff.h"
+#include "hc_doc.h"
+#include "hc_http.h"
+#include "hc_json.h"
+#include "hc_sse.h"
 #include "henge.h"
+#include "net.h"
 #include "protocol.h"
-#include "sse.h"
+#include "url.h"
 
-#define HENGE_VERSION "0.1.0"
-#define CALL_TIMEOUT_MS 10000L
+#define CALL_TIMEOUT_MS 10000
 #define MAX_ERROR_BODY 4096
-#define MAX_TOKEN 512
+#define MAX_TOKEN HENGE_MAX_TOKEN_BYTES
+#define MAX_REQUEST_HEAD 2048
+#define READ_CHUNK 4096
 
 /* An acknowledgement: the answer given for a revision. */
 typedef struct ack_answer {
@@ -29,8 +32,9 @@ typedef struct ack_answer {
 } ack_answer;
 
 struct henge_client {
-  char* server; /* no trailing slash */
-  char auth_header[MAX_TOKEN + 32];
+  henge_url url;
+  henge_tls tls;
+  char token[MAX_TOKEN + 1];
   char* token_file; /* NULL: the token given in the options */
   char* ca_file;
   char* user_agent;
@@ -41,7 +45,8 @@ struct henge_client {
   char error[512];
   unsigned long retry_ms;       /* from the stream's retry: field */
   unsigned long retry_after_ms; /* the Retry-After of the last answer; 0: none */
-  unsigned int rng;             /* for the jitter; no global rand() state */
+  long long etag_revision;      /* the ETag revision of the last answer; 0: none */
+  uint32_t rng;                 /* for the jitter; no global rand() state */
   henge_log_fn log;
   void* log_user;
   char last_issue[1024]; /* the connection problem logged last, not logged again */
@@ -56,16 +61,18 @@ struct henge_client {
   unsigned retry_failures;
 };
 
-/* What one stream connection is doing, shared with curl's callbacks. */
+/* What one stream connection is doing. */
 typedef struct stream_state {
   henge_client* client;
-  CURL* curl;
   henge_config_fn fn;
   void* user;
-  henge_sse parser;
+  hc_sse parser;
+  char* event_buf; /* the parser's: one event's data */
   henge_buf error_body;
   long status;      /* 0 until the head is in */
-  int no_memory;    /* the parser ran out of memory */
+  int ended;        /* the server ended the response */
+  int broken;       /* the connection failed (the error says how) */
+  int no_memory;    /* memory ran out (for an event or a config) */
   char goaway[32];  /* the reason of a goaway event, or "" */
   double last_data; /* monotonic seconds of the last byte */
   int idle;         /* ended by 3 keepalives of silence */
@@ -73,6 +80,10 @@ typedef struct stream_state {
   int bad_document; /* a config that did not check out: ask for it again */
   int no_token;     /* the token file could not be read */
 } stream_state;
+
+const char* henge_version(void) {
+  return HENGE_VERSION_STRING;
+}
 
 const char* henge_strerror(henge_err err) {
   switch (err) {
@@ -104,17 +115,6 @@ static double now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* strncasecmp is POSIX but not C99, and only ASCII is wanted here. */
-static int strncasecmp_ascii(const char* a, const char* b, size_t n) {
-  size_t i;
-  for (i = 0; i < n; ++i) {
-    const int x = (a[i] >= 'A' && a[i] <= 'Z') ? a[i] + 32 : a[i];
-    const int y = (b[i] >= 'A' && b[i] <= 'Z') ? b[i] + 32 : b[i];
-    if (x != y || x == 0) return x - y;
-  }
-  return 0;
 }
 
 static char* dup_string(const char* s) {
@@ -149,8 +149,12 @@ static void issue(henge_client* c, henge_level level, const char* text) {
 }
 
 static int set_token(henge_client* c, const char* token) {
-  if (token == NULL || token[0] == '\0' || strlen(token) > MAX_TOKEN || strpbrk(token, "\r\n") != NULL) return -1;
-  snprintf(c->auth_header, sizeof c->auth_header, "Authorization: Bearer %s", token);
+  const char* p;
+  if (token == NULL || token[0] == '\0' || strlen(token) > MAX_TOKEN) return -1;
+  for (p = token; *p != '\0'; ++p) {
+    if ((unsigned char)*p <= ' ' || *p == 0x7f) return -1; /* it goes into a header */
+  }
+  snprintf(c->token, sizeof c->token, "%s", token);
   return 0;
 }
 
@@ -174,19 +178,19 @@ henge_client* henge_new(const henge_options* o, henge_err* err) {
   size_t n;
   henge_err dummy;
   if (err == NULL) err = &dummy;
-  if (o == NULL || o->server == NULL || (o->token == NULL && o->token_file == NULL) ||
-      (strncmp(o->server, "http://", 7) != 0 && strncmp(o->server, "https://", 8) != 0)) {
+  if (o == NULL || o->server == NULL || (o->token == NULL && o->token_file == NULL)) {
     *err = HENGE_ERR_INVALID;
-    return NULL;
-  }
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-    *err = HENGE_ERR_NOMEM;
     return NULL;
   }
   c = (henge_client*)calloc(1, sizeof *c);
   if (c == NULL) {
-    curl_global_cleanup();
     *err = HENGE_ERR_NOMEM;
+    return NULL;
+  }
+  henge_tls_init(&c->tls);
+  if (henge_url_parse(o->server, &c->url) != 0) {
+    henge_free(c);
+    *err = HENGE_ERR_INVALID;
     return NULL;
   }
   if (o->token_file == NULL && set_token(c, o->token) != 0) {
@@ -194,41 +198,40 @@ henge_client* henge_new(const henge_options* o, henge_err* err) {
     *err = HENGE_ERR_INVALID;
     return NULL;
   }
-  c->server = dup_string(o->server);
   c->token_file = dup_string(o->token_file);
   c->ca_file = dup_string(o->ca_file);
-  c->user_agent = dup_string(o->user_agent != NULL ? o->user_agent : "libhenge/" HENGE_VERSION);
-  if (c->server == NULL || (o->token_file != NULL && c->token_file == NULL) ||
-      (o->ca_file != NULL && c->ca_file == NULL) || c->user_agent == NULL) {
+  c->user_agent = dup_string(o->user_agent != NULL ? o->user_agent : "libhenge/" HENGE_VERSION_STRING);
+  if ((o->token_file != NULL && c->token_file == NULL) || (o->ca_file != NULL && c->ca_file == NULL) ||
+      c->user_agent == NULL) {
     henge_free(c);
     *err = HENGE_ERR_NOMEM;
     return NULL;
   }
-  n = strlen(c->server);
-  while (n > 0 && c->server[n - 1] == '/') c->server[--n] = '\0';
+  for (n = 0; c->user_agent[n] != '\0'; ++n) {
+    if ((unsigned char)c->user_agent[n] < ' ') c->user_agent[n] = ' '; /* it goes into a header */
+  }
   c->last_revision = o->last_revision > 0 ? o->last_revision : 0;
-  c->max_config = o->max_config_bytes ? o->max_config_bytes : HENGE_DEFAULT_MAX_CONFIG;
+  c->max_config = o->max_config_bytes ? o->max_config_bytes : HENGE_DEFAULT_MAX_CONFIG_BYTES;
   c->keepalive_ms = o->keepalive_ms ? o->keepalive_ms : HENGE_DEFAULT_KEEPALIVE_MS;
   c->backoff_base_ms = o->backoff_base_ms ? o->backoff_base_ms : HENGE_BACKOFF_BASE_MS;
   c->backoff_cap_ms = o->backoff_cap_ms ? o->backoff_cap_ms : HENGE_BACKOFF_CAP_MS;
   c->retry_ms = HENGE_DEFAULT_RETRY_MS;
   c->log = o->log;
   c->log_user = o->log_user;
-  c->rng = (unsigned int)time(NULL) ^ (unsigned int)(size_t)c;
+  c->rng = (uint32_t)time(NULL) ^ (uint32_t)(size_t)c;
   *err = HENGE_OK;
   return c;
 }
 
 void henge_free(henge_client* c) {
   if (c == NULL) return;
-  free(c->server);
-  memset(c->auth_header, 0, sizeof c->auth_header); /* a secret */
+  memset(c->token, 0, sizeof c->token); /* a secret */
+  henge_tls_free(&c->tls);
   free(c->token_file);
   free(c->retry_text);
   free(c->ca_file);
   free(c->user_agent);
   free(c);
-  curl_global_cleanup(); /* paired with henge_new's curl_global_init */
 }
 
 void henge_stop(henge_client* c) {
@@ -267,14 +270,9 @@ const char* henge_last_error(const henge_client* c) {
   return c != NULL ? c->error : "";
 }
 
-/* A uniform number in [0, 1] from a small xorshift generator. */
-static double next_uniform(henge_client* c) {
-  unsigned int x = c->rng ? c->rng : 2463534242u;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  c->rng = x;
-  return (double)x / 4294967295.0;
+/* Full-jitter backoff after `failures` failures, in milliseconds. */
+static unsigned long backoff_ms(henge_client* c, unsigned failures) {
+  return hc_backoff_ms(failures, (uint32_t)c->backoff_base_ms, (uint32_t)c->backoff_cap_ms, hc_random_next(&c->rng));
 }
 
 /* Sleeps up to ms, waking early when stopped. */
@@ -289,79 +287,128 @@ static void pause_ms(henge_client* c, unsigned long ms) {
   }
 }
 
-static size_t collect_body(char* data, size_t size, size_t nmemb, void* userp) {
-  henge_buf* b = (henge_buf*)userp;
-  const size_t n = size * nmemb;
-  /* What does not fit is dropped: only error bodies and documents come here. */
-  if (henge_buf_append(b, data, n) != 0) return 0;
-  return n;
-}
-
-static int abort_when_stopped(void* clientp, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
-  const henge_client* c = (const henge_client*)clientp;
-  (void)dt, (void)dn, (void)ut, (void)un;
-  return c->stop ? 1 : 0;
-}
-
-/* Sockets are not inherited by the commands a device runs: a daemon started by a hook
- * must not keep the stream open after this process is gone. */
-static int close_on_exec(void* clientp, curl_socket_t fd, curlsocktype purpose) {
-  const int flags = fcntl(fd, F_GETFD);
-  (void)clientp, (void)purpose;
-  if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-  return CURL_SOCKOPT_OK;
-}
-
-/* Keeps Retry-After (seconds, the form henged sends) of the answer. */
-static size_t on_header(char* line, size_t size, size_t nmemb, void* userp) {
-  henge_client* c = (henge_client*)userp;
-  const size_t n = size * nmemb;
-  if (n > 12 && strncasecmp_ascii(line, "retry-after:", 12) == 0) {
-    unsigned long seconds = 0;
-    size_t i = 12;
-    while (i < n && line[i] == ' ') ++i;
-    for (; i < n && line[i] >= '0' && line[i] <= '9' && seconds < 86400; ++i)
-      seconds = seconds * 10 + (unsigned long)(line[i] - '0');
-    c->retry_after_ms = (seconds > 86400 ? 86400 : seconds) * 1000;
+/* Opens a connection and sends a request's head (and body): 0, or -1 with the error
+ * set and *err saying which kind. */
+static int send_request(henge_client* c, henge_conn* conn, const char* method, const char* path, const char* accept,
+                        const char* extra_name, const char* extra_value, const char* body, henge_err* err) {
+  char head[MAX_REQUEST_HEAD];
+  char full_path[sizeof c->url.prefix + 64];
+  hc_request q;
+  size_t head_len;
+  henge_net_rc rc;
+  snprintf(full_path, sizeof full_path, "%s%s", c->url.prefix, path);
+  memset(&q, 0, sizeof q);
+  q.method = method;
+  q.host = c->url.authority;
+  q.path = full_path;
+  q.token = c->token;
+  q.user_agent = c->user_agent;
+  q.accept = accept;
+  q.extra_name = extra_name;
+  q.extra_value = extra_value;
+  q.has_body = body != NULL;
+  q.body_len = body != NULL ? strlen(body) : 0;
+  head_len = hc_http_request(head, sizeof head, &q);
+  if (head_len == 0) {
+    set_error(c, "the request does not fit in a request head");
+    *err = HENGE_ERR_INVALID;
+    return -1;
   }
-  return n;
+  rc = henge_conn_open(conn, &c->url, &c->tls, c->ca_file, CALL_TIMEOUT_MS, &c->stop, c->error, sizeof c->error);
+  if (rc == HENGE_NET_OK) rc = henge_conn_send(conn, head, head_len, CALL_TIMEOUT_MS, c->error, sizeof c->error);
+  if (rc == HENGE_NET_OK && body != NULL) {
+    rc = henge_conn_send(conn, body, q.body_len, CALL_TIMEOUT_MS, c->error, sizeof c->error);
+  }
+  memset(head, 0, sizeof head); /* it holds the token */
+  if (rc != HENGE_NET_OK) {
+    henge_conn_close(conn);
+    *err = rc == HENGE_NET_STOPPED ? HENGE_ERR_STOPPED : HENGE_ERR_NETWORK;
+    return -1;
+  }
+  return 0;
 }
 
-/* A curl handle set up for one call to path. */
-static CURL* new_call(henge_client* c, const char* path, struct curl_slist** headers, const char* extra) {
-  CURL* curl = curl_easy_init();
-  char url[2048];
-  if (curl == NULL) return NULL;
-  snprintf(url, sizeof url, "%s%s", c->server, path);
+/* One call: a request, and its whole answer (status, at most answer->max bytes of
+ * body) within CALL_TIMEOUT_MS. HENGE_ERR_TOO_LARGE when the body passed the maximum
+ * (the status and the ETag are known then). */
+static henge_err exchange(henge_client* c, const char* method, const char* path, const char* extra_name,
+                          const char* extra_value, const char* body, henge_buf* answer, long* status) {
+  henge_conn conn;
+  hc_http http;
+  char buf[READ_CHUNK];
+  henge_err result = HENGE_OK;
+  const double deadline = now_seconds() + CALL_TIMEOUT_MS / 1000.0;
+  int done = 0;
+  *status = 0;
   c->retry_after_ms = 0;
-  *headers = curl_slist_append(NULL, c->auth_header);
-  if (extra != NULL && *headers != NULL) *headers = curl_slist_append(*headers, extra);
-  curl_easy_setopt(curl, CURLOPT_URL, url);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *headers);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, c->user_agent);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, CALL_TIMEOUT_MS);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abort_when_stopped);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, c);
-  curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, close_on_exec);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, c);
-  if (c->ca_file != NULL) curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
-  return curl;
+  c->etag_revision = 0;
+  if (send_request(c, &conn, method, path, NULL, extra_name, extra_value, body, &result) != 0) return result;
+  hc_http_init(&http, 0);
+  while (!done) {
+    const double left = deadline - now_seconds();
+    const long got =
+        henge_conn_recv(&conn, buf, sizeof buf, left > 0 ? (int)(left * 1000) : 0, c->error, sizeof c->error);
+    size_t at = 0;
+    if (got == HENGE_NET_STOPPED) {
+      result = HENGE_ERR_STOPPED;
+      break;
+    }
+    if (got == HENGE_NET_TIMEOUT || got == HENGE_NET_ERROR) {
+      if (got == HENGE_NET_TIMEOUT) set_error(c, "the server did not answer in time");
+      result = HENGE_ERR_NETWORK;
+      break;
+    }
+    if (got == HENGE_NET_CLOSED) {
+      if (hc_http_end(&http) != HC_HTTP_DONE) {
+        set_error(c, http.status != 0 ? hc_http_strerror(http.err) : "the server closed the connection");
+        result = HENGE_ERR_NETWORK;
+      }
+      break;
+    }
+    while (!done) {
+      size_t used = 0;
+      hc_span part;
+      const hc_http_event ev = hc_http_feed(&http, buf + at, (size_t)got - at, &used, &part);
+      at += used;
+      if (ev == HC_HTTP_NEED_MORE) break;
+      if (ev == HC_HTTP_HEAD) {
+        *status = (long)http.status;
+        c->retry_after_ms = http.retry_after_s * 1000UL;
+        c->etag_revision = (long long)http.etag_revision;
+      } else if (ev == HC_HTTP_BODY) {
+        if (henge_buf_append(answer, part.at, part.len) != 0) {
+          set_error(c, "the answer is over the size limit");
+          result = HENGE_ERR_TOO_LARGE;
+          done = 1;
+        }
+      } else if (ev == HC_HTTP_DONE) {
+        done = 1;
+      } else {
+        set_error(c, hc_http_strerror(http.err));
+        result = HENGE_ERR_PROTOCOL;
+        done = 1;
+      }
+    }
+  }
+  henge_conn_close(&conn);
+  return result;
 }
 
-/* The problem detail of an error body, or the status. */
+/* The problem detail of an error body, or the status; a detail too long for the error
+ * is cut off. */
 static void error_from_answer(henge_client* c, long status, const henge_buf* body) {
-  cJSON* doc = body->data != NULL ? cJSON_ParseWithLength(body->data, body->len) : NULL;
-  const cJSON* detail = cJSON_GetObjectItemCaseSensitive(doc, "detail");
-  if (cJSON_IsString(detail)) {
-    snprintf(c->error, sizeof c->error, "HTTP %ld: %s", status, detail->valuestring);
-  } else {
-    snprintf(c->error, sizeof c->error, "HTTP %ld", status);
+  hc_span value, raw;
+  hc_out o;
+  hc_out_init(&o, c->error, sizeof c->error - 1); /* room for the NUL of a cut-off detail */
+  hc_out_str(&o, "HTTP ");
+  hc_out_u64(&o, (uint64_t)status);
+  if (body->data != NULL && hc_json_get(body->data, body->len, "detail", &value) == 1 &&
+      hc_json_string_raw(value, &raw) == 0) {
+    const size_t before = o.len;
+    hc_out_str(&o, ": ");
+    if (hc_json_unescape(raw, &o) != 0) o.len = before;
   }
-  cJSON_Delete(doc);
+  c->error[o.len] = '\0';
 }
 
 static henge_err status_error(long status) {
@@ -371,53 +418,36 @@ static henge_err status_error(long status) {
 
 /* POSTs a JSON body; HENGE_OK on 2xx. */
 static henge_err post_json(henge_client* c, const char* path, const char* body) {
-  struct curl_slist* headers = NULL;
   henge_buf answer;
   long status = 0;
-  CURLcode rc;
-  henge_err result = HENGE_OK;
-  CURL* curl;
+  henge_err result;
   if (load_token(c) != 0) return HENGE_ERR_AUTH;
-  curl = new_call(c, path, &headers, "Content-Type: application/json");
-  if (curl == NULL || headers == NULL) {
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return HENGE_ERR_NOMEM;
-  }
   henge_buf_init(&answer, MAX_ERROR_BODY);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, CALL_TIMEOUT_MS);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-  rc = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  if (rc != CURLE_OK) {
-    set_error(c, curl_easy_strerror(rc));
-    result = c->stop ? HENGE_ERR_STOPPED : HENGE_ERR_NETWORK;
-  } else if (status / 100 != 2) {
+  result = exchange(c, "POST", path, NULL, NULL, body, &answer, &status);
+  if (result == HENGE_ERR_TOO_LARGE) result = HENGE_OK; /* only an error body is kept, and cut */
+  if (result == HENGE_OK && status / 100 != 2) {
     error_from_answer(c, status, &answer);
     result = status_error(status);
   }
   henge_buf_free(&answer);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
   return result;
 }
 
 static henge_err send_ack(henge_client* c, const ack_answer* a) {
-  henge_err err = HENGE_ERR_NOMEM;
-  cJSON* body = cJSON_CreateObject();
-  char* text;
-  if (body == NULL) return err;
-  cJSON_AddNumberToObject(body, "revision", (double)a->revision);
-  cJSON_AddStringToObject(body, "status", a->applied ? "applied" : "rejected");
-  if (!a->applied) cJSON_AddStringToObject(body, "error", a->error);
-  text = cJSON_PrintUnformatted(body);
-  cJSON_Delete(body);
-  if (text != NULL) {
-    err = post_json(c, "/v1/device/ack", text);
-    cJSON_free(text);
-  }
+  /* An escaped error is at most 6 bytes a byte of it. */
+  const size_t cap = 64 + 6 * HENGE_MAX_ACK_ERROR;
+  char* body = (char*)malloc(cap);
+  henge_err err;
+  hc_out o;
+  if (body == NULL) return HENGE_ERR_NOMEM;
+  hc_out_init(&o, body, cap);
+  hc_out_str(&o, "{\"revision\":");
+  hc_out_u64(&o, (uint64_t)a->revision);
+  hc_out_str(&o, a->applied ? ",\"status\":\"applied\"" : ",\"status\":\"rejected\",\"error\":");
+  if (!a->applied) hc_out_json_string(&o, a->error, strlen(a->error));
+  hc_out_str(&o, "}");
+  err = hc_out_end(&o) > 0 ? post_json(c, "/v1/device/ack", body) : HENGE_ERR_TOO_LARGE;
+  free(body);
   return err;
 }
 
@@ -440,7 +470,7 @@ static henge_err flush_ack(henge_client* c) {
     c->ack_pending = 0; /* sending it again cannot help */
     return err;
   }
-  delay = henge_backoff_delay_ms(c->ack_failures++, c->backoff_base_ms, c->backoff_cap_ms, next_uniform(c));
+  delay = backoff_ms(c, c->ack_failures++);
   if (c->retry_after_ms > delay) delay = c->retry_after_ms < c->backoff_cap_ms ? c->retry_after_ms : c->backoff_cap_ms;
   c->ack_due = now_seconds() + (double)delay / 1000.0;
   say(c, HENGE_LOG_WARN, "cannot send the ack for revision %lld (%s); it is kept and sent again in %.1f s",
@@ -448,49 +478,13 @@ static henge_err flush_ack(henge_client* c) {
   return err;
 }
 
-/* The length of the well-formed UTF-8 character (RFC 3629) at s, or 0. */
-static size_t utf8_char(const unsigned char* s) {
-  size_t n, i;
-  unsigned long cp;
-  if (s[0] < 0x80) return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-    n = 2, cp = s[0] & 0x1Fu;
-  } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-    n = 3, cp = s[0] & 0x0Fu;
-  } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-    n = 4, cp = s[0] & 0x07u;
-  } else {
-    return 0;
-  }
-  for (i = 1; i < n; ++i) {
-    if ((s[i] & 0xC0) != 0x80) return 0; /* also stops at the NUL */
-    cp = (cp << 6) | (s[i] & 0x3Fu);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
-
-/* Replaces each byte that is not part of a well-formed UTF-8 character with '?': an
- * error is a command's output, any bytes, and henged refuses a body that is not UTF-8
- * (a refused ack would never be recorded). */
-static void utf8_clean(char* text) {
-  unsigned char* s = (unsigned char*)text;
-  while (*s != '\0') {
-    const size_t n = utf8_char(s);
-    if (n == 0) {
-      *s++ = '?';
-    } else {
-      s += n;
-    }
-  }
-}
-
 /* Records the answer for a revision and sends it. */
 static void answer_with(henge_client* c, long long revision, int applied, const char* error) {
   c->given.revision = revision;
   c->given.applied = applied;
+  /* Cut to what henged keeps; bytes that are not UTF-8 (a command's output) become '?'
+   * in the ack's body, which henged would refuse otherwise. */
   snprintf(c->given.error, sizeof c->given.error, "%s", applied ? "" : error);
-  utf8_clean(c->given.error);
   c->ack_pending = 1;
   c->ack_failures = 0;
   (void)flush_ack(c);
@@ -499,15 +493,12 @@ static void answer_with(henge_client* c, long long revision, int applied, const 
 henge_err henge_report(henge_client* c, const char* json_object) {
   henge_buf body;
   henge_err err;
-  cJSON* parsed;
+  hc_json_members m;
   if (c == NULL || json_object == NULL) return HENGE_ERR_INVALID;
-  parsed = cJSON_Parse(json_object);
-  if (!cJSON_IsObject(parsed)) {
-    cJSON_Delete(parsed);
+  if (hc_json_members_begin(&m, json_object, strlen(json_object)) != 0 ||
+      !hc_json_valid(json_object, strlen(json_object)))
     return HENGE_ERR_INVALID;
-  }
-  cJSON_Delete(parsed);
-  henge_buf_init(&body, 64 * 1024 + 32);
+  henge_buf_init(&body, HENGE_MAX_REPORT_BYTES + 32);
   if (henge_buf_append(&body, "{\"reported\":", 12) != 0 ||
       henge_buf_append(&body, json_object, strlen(json_object)) != 0 || henge_buf_push(&body, '}') != 0) {
     henge_buf_free(&body);
@@ -537,7 +528,7 @@ static void keep_for_retry(henge_client* c, const char* text, size_t len) {
     memcpy(copy, text, len);
     copy[len] = '\0';
   }
-  delay = henge_backoff_delay_ms(c->retry_failures++, c->backoff_base_ms, c->backoff_cap_ms, next_uniform(c));
+  delay = backoff_ms(c, c->retry_failures++);
   c->retry_due = now_seconds() + (double)delay / 1000.0;
   say(c, HENGE_LOG_INFO, "trying revision again in %.1f s", (double)delay / 1000.0);
 }
@@ -556,44 +547,54 @@ static void reject_oversized(henge_client* c, long long revision, size_t size) {
 /* Applies one document through fn and acknowledges it. HENGE_ERR_PROTOCOL when the
  * document does not check out (its sha256, its form): nothing in it is trusted. */
 static henge_err deliver(henge_client* c, const char* text, size_t len, henge_config_fn fn, void* user) {
-  henge_document doc;
+  hc_doc doc;
+  hc_doc_err checked;
   char why[HENGE_MAX_ACK_ERROR];
-  char problem[256];
+  char* config;
+  long long revision;
   int rc;
   const int retrying = c->retry_text != NULL && c->retry_len == len && memcmp(c->retry_text, text, len) == 0;
   const int due = retrying && now_seconds() >= c->retry_due;
-  if (henge_document_parse(text, len, &doc, problem, sizeof problem) != 0) {
-    snprintf(c->error, sizeof c->error, "%s", problem);
-    say(c, HENGE_LOG_ERROR, "received a config document that does not check out (%s); asking for it again", problem);
+  checked = hc_doc_check(text, len, &doc);
+  if (checked != HC_DOC_OK) {
+    snprintf(c->error, sizeof c->error, "%s", hc_doc_strerror(checked));
+    say(c, HENGE_LOG_ERROR, "received a config document that does not check out (%s); asking for it again",
+        hc_doc_strerror(checked));
     return HENGE_ERR_PROTOCOL;
   }
-  if (doc.config_len > c->max_config) {
-    reject_oversized(c, doc.revision, doc.config_len);
-    henge_document_free(&doc);
+  revision = (long long)doc.revision;
+  if (doc.config.len > c->max_config) {
+    reject_oversized(c, revision, doc.config.len);
     return HENGE_OK;
   }
-  if ((!retrying &&
-       (doc.revision == c->given.revision || (c->given.revision == 0 && doc.revision == c->last_revision))) ||
-      (retrying && !due && doc.revision == c->given.revision)) {
+  if ((!retrying && (revision == c->given.revision || (c->given.revision == 0 && revision == c->last_revision))) ||
+      (retrying && !due && revision == c->given.revision)) {
     /* henged sends a config again until it has recorded an answer: the same answer goes
      * back, and nothing runs (a retry waits for its time). */
-    say(c, HENGE_LOG_INFO, "revision %lld already answered; acknowledging it again", doc.revision);
-    if (c->given.revision != doc.revision) {
-      c->given.revision = doc.revision;
+    say(c, HENGE_LOG_INFO, "revision %lld already answered; acknowledging it again", revision);
+    if (c->given.revision != revision) {
+      c->given.revision = revision;
       c->given.applied = 1;
       c->given.error[0] = '\0';
     }
     c->ack_pending = 1;
     c->ack_failures = 0;
     (void)flush_ack(c);
-    henge_document_free(&doc);
     return HENGE_OK;
   }
+  /* The callback gets the config's bytes NUL-terminated, apart from the document. */
+  config = (char*)malloc(doc.config.len + 1);
+  if (config == NULL) {
+    set_error(c, "out of memory");
+    return HENGE_ERR_NOMEM;
+  }
+  memcpy(config, doc.config.at, doc.config.len);
+  config[doc.config.len] = '\0';
   why[0] = '\0';
-  rc = fn(user, doc.revision, doc.config, doc.config_len, why, sizeof why);
+  rc = fn(user, revision, config, doc.config.len, why, sizeof why);
+  free(config);
   if (rc != HENGE_APPLIED && c->stop) {
     /* Stopped part-way: not applied, not answered; the next start gets it again. */
-    henge_document_free(&doc);
     return HENGE_ERR_STOPPED;
   }
   if (rc == HENGE_RETRY) {
@@ -601,9 +602,8 @@ static henge_err deliver(henge_client* c, const char* text, size_t len, henge_co
   } else {
     forget_retry(c);
   }
-  if (rc == HENGE_APPLIED) c->last_revision = doc.revision;
-  answer_with(c, doc.revision, rc == HENGE_APPLIED, why[0] != '\0' ? why : "rejected by the device");
-  henge_document_free(&doc);
+  if (rc == HENGE_APPLIED) c->last_revision = revision;
+  answer_with(c, revision, rc == HENGE_APPLIED, why[0] != '\0' ? why : "rejected by the device");
   return HENGE_OK;
 }
 
@@ -639,101 +639,151 @@ static long long parse_revision(const char* id) {
   return v;
 }
 
-static int on_event(void* user, const char* type, const char* data, size_t len, const char* id) {
-  stream_state* s = (stream_state*)user;
-  if (strcmp(type, "config") == 0) {
-    if (data == NULL) {
-      reject_oversized(s->client, parse_revision(id), len);
-    } else if (deliver(s->client, data, len, s->fn, s->user) == HENGE_ERR_PROTOCOL) {
+/* Handles one event; non-zero to end the stream. */
+static int on_event(stream_state* s, const hc_sse_event* ev) {
+  henge_err err = HENGE_OK;
+  if (strcmp(ev->type, "config") == 0) {
+    if (ev->data == NULL) {
+      reject_oversized(s->client, parse_revision(ev->id), ev->len);
+    } else {
+      err = deliver(s->client, ev->data, ev->len, s->fn, s->user);
+    }
+    if (err == HENGE_ERR_PROTOCOL) {
       s->bad_document = 1;
       return 1; /* drop the stream; the next one brings the config again */
     }
-  } else if (strcmp(type, "goaway") == 0 && data != NULL) {
-    cJSON* doc = cJSON_ParseWithLength(data, len);
-    const cJSON* reason = cJSON_GetObjectItemCaseSensitive(doc, "reason");
-    snprintf(s->goaway, sizeof s->goaway, "%s", cJSON_IsString(reason) ? reason->valuestring : "unknown");
-    cJSON_Delete(doc);
+    if (err == HENGE_ERR_NOMEM) {
+      s->no_memory = 1;
+      return 1;
+    }
+  } else if (strcmp(ev->type, "goaway") == 0 && ev->data != NULL) {
+    snprintf(s->goaway, sizeof s->goaway, "%s", hc_goaway_name(hc_goaway_reason(ev->data, ev->len)));
   }
   return s->client->stop ? 1 : 0;
 }
 
-static size_t on_stream_data(char* data, size_t size, size_t nmemb, void* userp) {
-  stream_state* s = (stream_state*)userp;
-  const size_t n = size * nmemb;
-  int rc;
-  if (s->status == 0) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
-  s->last_data = now_seconds();
-  if (s->status != 200) return henge_buf_append(&s->error_body, data, n) == 0 ? n : 0;
-  if (!s->connected) {
-    s->connected = 1;
-    s->client->last_issue[0] = '\0';
-    say(s->client, HENGE_LOG_INFO, "stream connected (Last-Event-ID %lld)", s->client->last_revision);
-    s->client->ack_due = 0; /* a kept ack goes at once on a new connection */
-  }
-  rc = henge_sse_feed(&s->parser, data, n, on_event, s);
-  if (s->parser.retry_ms >= 0) s->client->retry_ms = (unsigned long)s->parser.retry_ms;
-  if (rc < 0) s->no_memory = 1;
-  if (rc == 0 && !s->client->stop) due_work(s->client, s->fn, s->user);
-  s->last_data = now_seconds(); /* time in callbacks (a long command) is not the server's silence */
-  return rc == 0 ? n : 0;       /* anything else aborts the transfer */
+/* The response's head is in. */
+static void on_stream_head(stream_state* s, const hc_http* http) {
+  henge_client* c = s->client;
+  s->status = (long)http->status;
+  c->retry_after_ms = http->retry_after_s * 1000UL;
+  if (s->status != 200) return;
+  s->connected = 1;
+  c->last_issue[0] = '\0';
+  say(c, HENGE_LOG_INFO, "stream connected (Last-Event-ID %lld)", c->last_revision);
+  c->ack_due = 0; /* a kept ack goes at once on a new connection */
 }
 
-static int stream_progress(void* clientp, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
-  stream_state* s = (stream_state*)clientp;
-  (void)dt, (void)dn, (void)ut, (void)un;
-  if (s->client->stop) return 1;
-  if (s->connected) {
-    /* The time the work took is not the server's silence; the silence before it is. */
-    const double before = now_seconds();
-    if (due_work(s->client, s->fn, s->user)) s->last_data += now_seconds() - before;
+/* Bytes of the response's body: events of a stream, or an error's body. Non-zero to
+ * end the stream. */
+static int on_stream_body(stream_state* s, const char* data, size_t n) {
+  size_t at = 0;
+  int rc = 0;
+  if (s->status != 200) {
+    (void)henge_buf_append(&s->error_body, data, n); /* what does not fit is not needed */
+    return 0;
   }
-  if (s->client->stop) return 1;
-  if (now_seconds() - s->last_data > HENGE_KEEPALIVE_MULTIPLE * (double)s->client->keepalive_ms / 1000.0) {
-    s->idle = 1;
-    return 1;
+  while (rc == 0 && at < n) {
+    hc_sse_event ev;
+    size_t used = 0;
+    if (hc_sse_feed(&s->parser, data + at, n - at, &used, &ev)) rc = on_event(s, &ev);
+    at += used;
   }
-  return 0;
+  if (hc_sse_retry_ms(&s->parser) != HC_SSE_NO_RETRY) s->client->retry_ms = hc_sse_retry_ms(&s->parser);
+  return rc;
+}
+
+/* Feeds what arrived to the response parser. Non-zero when the stream is over. */
+static int on_stream_bytes(stream_state* s, hc_http* http, const char* data, size_t n) {
+  size_t at = 0;
+  for (;;) {
+    size_t used = 0;
+    hc_span part;
+    const hc_http_event ev = hc_http_feed(http, data + at, n - at, &used, &part);
+    at += used;
+    switch (ev) {
+      case HC_HTTP_NEED_MORE:
+        return 0;
+      case HC_HTTP_HEAD:
+        on_stream_head(s, http);
+        break;
+      case HC_HTTP_BODY:
+        if (on_stream_body(s, part.at, part.len) != 0) return 1;
+        break;
+      case HC_HTTP_DONE:
+        s->ended = 1;
+        return 1;
+      default:
+        set_error(s->client, hc_http_strerror(http->err));
+        s->ended = 1;
+        return 1;
+    }
+  }
 }
 
 /* One stream connection, until it ends; s says how it ended. */
 static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, stream_state* s) {
-  struct curl_slist* headers = NULL;
-  char last_id[64];
-  CURLcode rc;
-  henge_err result;
+  const double silence = HENGE_KEEPALIVE_MULTIPLE * (double)c->keepalive_ms / 1000.0;
+  char last_id[32];
+  char buf[READ_CHUNK];
+  henge_conn conn;
+  hc_http http;
+  henge_err result = HENGE_OK;
   if (load_token(c) != 0) {
     s->no_token = 1;
     return HENGE_ERR_AUTH;
   }
-  snprintf(last_id, sizeof last_id, "Last-Event-ID: %lld", c->last_revision);
-  s->curl = new_call(c, "/v1/device/stream", &headers, "Accept: text/event-stream");
-  if (s->curl == NULL || headers == NULL) {
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(s->curl);
-    return HENGE_ERR_NOMEM;
-  }
-  if (c->last_revision > 0) {
-    struct curl_slist* more = curl_slist_append(headers, last_id);
-    if (more == NULL) {
-      curl_slist_free_all(headers);
-      curl_easy_cleanup(s->curl);
-      return HENGE_ERR_NOMEM;
-    }
-    headers = more;
-    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
-  }
   s->client = c;
   s->fn = fn;
   s->user = user;
-  henge_sse_init(&s->parser, c->max_config + HENGE_EVENT_OVERHEAD);
+  s->event_buf = (char*)malloc(c->max_config + HENGE_EVENT_OVERHEAD);
+  if (s->event_buf == NULL) {
+    set_error(c, "out of memory");
+    return HENGE_ERR_NOMEM;
+  }
+  snprintf(last_id, sizeof last_id, "%lld", c->last_revision);
+  c->retry_after_ms = 0;
+  if (send_request(c, &conn, "GET", "/v1/device/stream", "text/event-stream",
+                   c->last_revision > 0 ? "Last-Event-ID" : NULL, last_id, NULL, &result) != 0) {
+    free(s->event_buf);
+    s->event_buf = NULL;
+    return result;
+  }
+  hc_sse_init(&s->parser, s->event_buf, c->max_config + HENGE_EVENT_OVERHEAD);
   henge_buf_init(&s->error_body, MAX_ERROR_BODY);
+  hc_http_init(&http, 0);
   s->last_data = now_seconds();
-  curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_stream_data);
-  curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
-  curl_easy_setopt(s->curl, CURLOPT_XFERINFOFUNCTION, stream_progress);
-  curl_easy_setopt(s->curl, CURLOPT_XFERINFODATA, s);
-  rc = curl_easy_perform(s->curl);
-  if (s->status == 0) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+  while (!c->stop) {
+    /* Wakes at least every second: for due work, and to notice silence. */
+    const long got = henge_conn_recv(&conn, buf, sizeof buf, 1000, c->error, sizeof c->error);
+    int over = 0;
+    if (got == HENGE_NET_STOPPED) break;
+    if (got == HENGE_NET_ERROR) {
+      s->broken = 1;
+      break;
+    }
+    if (got == HENGE_NET_CLOSED) {
+      if (hc_http_end(&http) != HC_HTTP_DONE) set_error(c, "the server closed the connection");
+      s->ended = 1;
+      break;
+    }
+    if (got > 0) {
+      s->last_data = now_seconds();
+      over = on_stream_bytes(s, &http, buf, (size_t)got);
+      if (over || c->stop) break;
+    }
+    if (s->connected) {
+      /* The time the work took is not the server's silence; the silence before it is. */
+      const double before = now_seconds();
+      if (due_work(c, fn, user)) s->last_data += now_seconds() - before;
+    }
+    if (got > 0) s->last_data = now_seconds(); /* time in callbacks (a long command) is not silence */
+    if (now_seconds() - s->last_data > silence) {
+      s->idle = 1;
+      break;
+    }
+  }
+  henge_conn_close(&conn);
 
   if (c->stop) {
     result = HENGE_ERR_STOPPED;
@@ -748,18 +798,16 @@ static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, st
   } else if (s->idle) {
     set_error(c, "no data from the server for 3 keepalive intervals");
     result = HENGE_ERR_NETWORK;
-  } else if (rc != CURLE_OK && !s->connected) {
-    set_error(c, curl_easy_strerror(rc));
+  } else if (!s->connected) {
+    if (!s->broken) set_error(c, "the server closed the connection without an answer");
     result = HENGE_ERR_NETWORK;
   } else {
-    set_error(c, s->goaway[0] != '\0' ? s->goaway : "the stream ended");
+    if (!s->broken) set_error(c, s->goaway[0] != '\0' ? s->goaway : "the stream ended");
     result = HENGE_OK; /* the stream was held and ended */
   }
-  henge_sse_free(&s->parser);
+  free(s->event_buf);
+  s->event_buf = NULL;
   henge_buf_free(&s->error_body);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(s->curl);
-  s->curl = NULL;
   return result;
 }
 
@@ -787,13 +835,13 @@ static unsigned long delay_after(henge_client* c, henge_err err, const stream_st
     return c->backoff_cap_ms;
   }
   if (strcmp(s->goaway, HENGE_GOAWAY_SHUTDOWN) == 0 || strcmp(s->goaway, HENGE_GOAWAY_OVERFLOW) == 0) {
-    delay =
-        (unsigned long)(next_uniform(c) * (double)(c->retry_ms < c->backoff_cap_ms ? c->retry_ms : c->backoff_cap_ms));
+    delay = hc_random_upto(hc_random_next(&c->rng),
+                           (uint32_t)(c->retry_ms < c->backoff_cap_ms ? c->retry_ms : c->backoff_cap_ms));
     say(c, HENGE_LOG_INFO, "the server asked to reconnect (goaway %s); reconnecting in %.1f s", s->goaway,
         (double)delay / 1000.0);
     return delay;
   }
-  delay = henge_backoff_delay_ms((*failures)++, c->backoff_base_ms, c->backoff_cap_ms, next_uniform(c));
+  delay = backoff_ms(c, (*failures)++);
   if (err == HENGE_ERR_HTTP && (s->status == 429 || s->status == 503) && c->retry_after_ms > delay) {
     delay = c->retry_after_ms < c->backoff_cap_ms ? c->retry_after_ms : c->backoff_cap_ms;
   }
@@ -828,35 +876,23 @@ henge_err henge_run(henge_client* c, henge_config_fn fn, void* user) {
 }
 
 henge_err henge_poll(henge_client* c, henge_config_fn fn, void* user) {
-  struct curl_slist* headers = NULL;
-  char if_none_match[64];
+  char if_none_match[32];
   henge_buf body;
   long status = 0;
-  CURLcode rc;
   henge_err result;
-  CURL* curl;
   if (c == NULL || fn == NULL) return HENGE_ERR_INVALID;
   if (load_token(c) != 0) return HENGE_ERR_AUTH;
   (void)flush_ack(c); /* one kept from the last wake-up */
-  snprintf(if_none_match, sizeof if_none_match, "If-None-Match: \"%lld\"", c->last_revision);
-  curl = new_call(c, "/v1/device/config", &headers, c->last_revision > 0 ? if_none_match : NULL);
-  if (curl == NULL || headers == NULL) {
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return HENGE_ERR_NOMEM;
-  }
+  snprintf(if_none_match, sizeof if_none_match, "\"%lld\"", c->last_revision);
   henge_buf_init(&body, c->max_config + HENGE_EVENT_OVERHEAD);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, CALL_TIMEOUT_MS);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  rc = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  if (rc == CURLE_WRITE_ERROR) {
+  result = exchange(c, "GET", "/v1/device/config", c->last_revision > 0 ? "If-None-Match" : NULL, if_none_match, NULL,
+                    &body, &status);
+  if (result == HENGE_ERR_TOO_LARGE && status == 200) {
+    /* Its revision is in the ETag: the operator learns of the limit from the ack. */
+    if (c->etag_revision > 0) reject_oversized(c, c->etag_revision, body.len);
     set_error(c, "the config is over the size limit");
-    result = HENGE_ERR_TOO_LARGE;
-  } else if (rc != CURLE_OK) {
-    set_error(c, curl_easy_strerror(rc));
-    result = c->stop ? HENGE_ERR_STOPPED : HENGE_ERR_NETWORK;
+  } else if (result != HENGE_OK) {
+    /* the error is set */
   } else if (status == 304) {
     result = HENGE_ERR_NOT_MODIFIED;
   } else if (status != 200) {
@@ -866,7 +902,5 @@ henge_err henge_poll(henge_client* c, henge_config_fn fn, void* user) {
     result = deliver(c, body.data != NULL ? body.data : "", body.len, fn, user);
   }
   henge_buf_free(&body);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
   return result;
 }

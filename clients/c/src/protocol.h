@@ -20,8 +20,7 @@
 #define HENGE_BACKOFF_CAP_MS 60000UL
 #define HENGE_HEALTHY_CONNECTION_S 30.0
 
-#define HENGE_MAX_ACK_ERROR 4096        /* what henged keeps of a rejection's error */
-#define HENGE_EVENT_OVERHEAD 4096       /* a config's document and event framing */
-#define HENGE_DEFAULT_MAX_CONFIG 262144 /* libhenge's default max_config_bytes */
+#define HENGE_MAX_ACK_ERROR 4096  /* what henged keeps of a rejection's error */
+#define HENGE_EVENT_OVERHEAD 4096 /* a config's document and event framing */
 
 #endif

@@ -1,4 +1,4 @@
-#include "sha256.h"
+#include "hc_sha256.h"
 
 #include <string.h>
 
@@ -63,7 +63,7 @@ static void compress(uint32_t state[8], const unsigned char block[64]) {
   state[7] += h;
 }
 
-void henge_sha256_init(henge_sha256* ctx) {
+void hc_sha256_init(hc_sha256* ctx) {
   static const uint32_t initial[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
                                       0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
   memcpy(ctx->state, initial, sizeof initial);
@@ -71,7 +71,7 @@ void henge_sha256_init(henge_sha256* ctx) {
   ctx->used = 0;
 }
 
-void henge_sha256_update(henge_sha256* ctx, const void* data, size_t len) {
+void hc_sha256_update(hc_sha256* ctx, const void* data, size_t len) {
   const unsigned char* p = (const unsigned char*)data;
   ctx->length += len;
   while (len > 0) {
@@ -88,7 +88,7 @@ void henge_sha256_update(henge_sha256* ctx, const void* data, size_t len) {
   }
 }
 
-void henge_sha256_final_hex(henge_sha256* ctx, char hex[65]) {
+void hc_sha256_final_hex(hc_sha256* ctx, char hex[65]) {
   static const char digits[] = "0123456789abcdef";
   const uint64_t bits = ctx->length * 8u;
   unsigned i;
@@ -110,9 +110,9 @@ void henge_sha256_final_hex(henge_sha256* ctx, char hex[65]) {
   hex[64] = '\0';
 }
 
-void henge_sha256_hex(const void* data, size_t len, char hex[65]) {
-  henge_sha256 ctx;
-  henge_sha256_init(&ctx);
-  henge_sha256_update(&ctx, data, len);
-  henge_sha256_final_hex(&ctx, hex);
+void hc_sha256_hex(const void* data, size_t len, char hex[65]) {
+  hc_sha256 ctx;
+  hc_sha256_init(&ctx);
+  hc_sha256_update(&ctx, data, len);
+  hc_sha256_final_hex(&ctx, hex);
 }

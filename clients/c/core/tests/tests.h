@@ -1,0 +1,33 @@
+/* Every test of the core, named once: the runner calls each of them. */
+#define HC_TESTS(X)                              \
+  X(text_writer_never_passes_its_buffer)         \
+  X(text_json_strings_are_escaped_and_valid)     \
+  X(text_numbers_and_utf8)                       \
+  X(sha256_matches_the_standards_examples)       \
+  X(sha256_split_updates_give_the_same_digest)   \
+  X(backoff_ceiling_doubles_up_to_the_cap)       \
+  X(backoff_jitter_spans_zero_to_the_ceiling)    \
+  X(json_accepts_valid_json)                     \
+  X(json_rejects_invalid_json)                   \
+  X(json_depth_is_bounded)                       \
+  X(json_members_are_exact_bytes)                \
+  X(json_keys_compare_through_escapes)           \
+  X(json_strings_decode_to_utf8)                 \
+  X(doc_takes_the_config_bytes_and_checks_them)  \
+  X(doc_refuses_broken_documents)                \
+  X(doc_goaway_reasons)                          \
+  X(sse_same_events_whatever_the_split)          \
+  X(sse_partial_byte_order_mark_is_text)         \
+  X(sse_oversized_event_is_skipped_and_reported) \
+  X(sse_ignores_unknown_fields_and_bad_retries)  \
+  X(sse_ids_with_nul_or_too_long)                \
+  X(http_content_length_response)                \
+  X(http_chunked_response_whatever_the_split)    \
+  X(http_close_delimited_and_truncated)          \
+  X(http_headers_the_protocol_reads)             \
+  X(http_rejects_malformed_responses)            \
+  X(http_no_body_statuses_and_interim)           \
+  X(http_request_heads)
+
+#define HC_DECLARE(name) void test_##name(void);
+HC_TESTS(HC_DECLARE)
