@@ -29,9 +29,9 @@ if (( want_test )); then
   # promtool checks /metrics.
   packages+=(prometheus)
   # The C client is cross-built for 64- and 32-bit Raspberry Pi OS and run under qemu
-  # (armhf libraries come from a sysroot: scripts/armhf-sysroot.sh).
-  packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libmbedtls-dev:arm64 libcjson-dev:arm64)
-  packages+=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross mmdebstrap)
+  # (the 32-bit build is static, from an armel sysroot: scripts/armel-sysroot.sh).
+  packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libmbedtls-dev:arm64)
+  packages+=(gcc-arm-linux-gnueabi mmdebstrap)
   # libhenge-core is built for Cortex-M microcontrollers and its tests run under qemu.
   packages+=(gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm)
 fi

@@ -42,8 +42,8 @@ ctest --preset tsan --parallel "$jobs"
 # runs them; the Kubernetes manifests and the Terraform module, rendered and validated.
 (cd tests && HENGED_BIN="$root/build/release/src/henged/henged" node --test --test-reporter=spec deploy/)
 
-# The C client cross-built for 64- and 32-bit Raspberry Pi OS, run under qemu against a
-# real henged on loopback (config pushed, file written, LED brightness changed, ack
+# The C client cross-built for 64- and 32-bit Raspberry Pi OS (the 32-bit build static,
+# for ARMv6 boards), run under qemu against a real henged on loopback (config pushed, file written, LED brightness changed, ack
 # recorded, and the whole device-client contract), then packaged as a .deb whose
 # fields, files and binary are checked.
 cross_check() {  # debian-arch, toolchain, qemu command, extra cmake arguments...
@@ -65,6 +65,8 @@ cross_check() {  # debian-arch, toolchain, qemu command, extra cmake arguments..
 clients/c/core/mcu/check.sh build/mcu
 
 cross_check arm64 aarch64-linux-gnu "qemu-aarch64 -L /usr/aarch64-linux-gnu"
-scripts/armhf-sysroot.sh "$root/build/armhf-sysroot"
-cross_check armhf arm-linux-gnueabihf "qemu-arm -L $root/build/armhf-sysroot" \
-  -DHENGE_ARMHF_SYSROOT="$root/build/armhf-sysroot"
+# 32-bit Raspberry Pi OS, every board from the ARMv6 Pi Zero on: a static build (armel
+# code, which an ARM1176 runs), tested on qemu's ARM1176 and packaged as armhf.
+scripts/armel-sysroot.sh "$root/build/armel-sysroot"
+cross_check armhf arm-linux-gnueabi-static "qemu-arm -cpu arm1176" \
+  -DHENGE_ARMEL_SYSROOT="$root/build/armel-sysroot"

@@ -1,5 +1,5 @@
 # Cross-compiling for 64-bit Raspberry Pi OS (arm64) with Debian's cross compiler and
-# multiarch libraries (libmbedtls-dev:arm64, libcjson-dev:arm64).
+# multiarch libraries (libmbedtls-dev:arm64).
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)

@@ -124,8 +124,10 @@ static hc_http_event header_done(hc_http* p) {
 
 static hc_http_event head_done(hc_http* p) {
   if (p->status >= 100 && p->status < 200) {
+    const size_t head_bytes = p->head_bytes;                       /* interim responses count against the limit too */
     if (p->status == 101) return fail(p, HC_HTTP_BAD_STATUS_LINE); /* no upgrade was asked for */
     reset_head(p);                                                 /* an interim response: the real one follows */
+    p->head_bytes = head_bytes;
     return HC_HTTP_NEED_MORE;
   }
   if (p->no_body || p->status == 204 || p->status == 304) {
@@ -247,9 +249,10 @@ static hc_http_event step(hc_http* p, char c) {
                     : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                              : -1;
       if (d >= 0) {
-        if (p->remaining > (UINT64_MAX >> 4)) return fail(p, HC_HTTP_BAD_CHUNK);
+        /* 16 digits at most, leading zeros included: a size line is bounded too. */
+        if (p->digits == 16) return fail(p, HC_HTTP_BAD_CHUNK);
         p->remaining = p->remaining * 16u + (unsigned)d;
-        if (p->digits < 255) ++p->digits;
+        ++p->digits;
         return HC_HTTP_NEED_MORE;
       }
       if (p->digits == 0 || (c != ';' && c != ' ' && c != '\t')) return fail(p, HC_HTTP_BAD_CHUNK);

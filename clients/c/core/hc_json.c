@@ -344,6 +344,80 @@ int hc_json_unescape(hc_span s, hc_out* o) {
   return 0;
 }
 
+/* The element at index in the array value (checked), or 0 when it has fewer. */
+static int array_element(hc_span array, unsigned long index, hc_span* value) {
+  const char* t = array.at;
+  size_t i = skip_space(t, array.len, 1);
+  unsigned long k = 0;
+  if (i < array.len && t[i] == ']') return 0;
+  for (;;) {
+    const size_t start = i;
+    i = scan_value(t, array.len, i);
+    if (i == BAD) return 0;
+    if (k++ == index) {
+      value->at = t + start;
+      value->len = i - start;
+      return 1;
+    }
+    i = skip_space(t, array.len, i);
+    if (i >= array.len || t[i] != ',') return 0;
+    i = skip_space(t, array.len, i + 1);
+  }
+}
+
+/* The member named token[0..n) of the object value (checked), or 0. */
+static int object_member(hc_span object, const char* token, size_t n, hc_span* value) {
+  hc_json_members m;
+  hc_span key, v;
+  (void)hc_json_members_begin(&m, object.at, object.len);
+  while (hc_json_members_next(&m, &key, &v) == 1) {
+    char decoded[256];
+    hc_out o;
+    hc_out_init(&o, decoded, sizeof decoded);
+    if (hc_json_unescape(key, &o) == 0 && !o.overflow && o.len == n && memcmp(decoded, token, n) == 0) {
+      *value = v;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int hc_json_pointer(const char* text, size_t len, const char* pointer, hc_span* value) {
+  hc_span at;
+  size_t i = 0;
+  if (!hc_json_valid(text, len)) return -1;
+  at.at = text + skip_space(text, len, 0);
+  at.len = (size_t)(text + len - at.at);
+  while (at.len > 0 && is_space(at.at[at.len - 1])) --at.len;
+  if (pointer[0] != '\0' && pointer[0] != '/') return -1;
+  while (pointer[i] == '/') {
+    char token[256];
+    size_t n = 0;
+    ++i;
+    for (; pointer[i] != '\0' && pointer[i] != '/'; ++i) {
+      char c = pointer[i];
+      if (c == '~') {
+        c = pointer[i + 1] == '0' ? '~' : pointer[i + 1] == '1' ? '/' : '\0';
+        if (c == '\0') return -1;
+        ++i;
+      }
+      if (n == sizeof token - 1) return -1;
+      token[n++] = c;
+    }
+    if (at.at[0] == '{') {
+      if (!object_member(at, token, n, &at)) return 0;
+    } else if (at.at[0] == '[') {
+      uint64_t index;
+      if ((n > 1 && token[0] == '0') || hc_parse_u64(token, n, 0xFFFFFFFFu, &index) != 0) return 0;
+      if (!array_element(at, (unsigned long)index, &at)) return 0;
+    } else {
+      return 0; /* a scalar has no members */
+    }
+  }
+  *value = at;
+  return 1;
+}
+
 int hc_json_string_raw(hc_span value, hc_span* raw) {
   if (value.len < 2 || value.at[0] != '"') return -1;
   raw->at = value.at + 1;

@@ -40,6 +40,13 @@ int hc_json_members_next(hc_json_members* m, hc_span* key, hc_span* value);
  * not a valid JSON object. */
 int hc_json_get(const char* text, size_t len, const char* key, hc_span* value);
 
+/* Finds the value at an RFC 6901 JSON pointer ("" for the whole text, "/led/on",
+ * "/pins/0", "/a~1b" for the key "a/b") in text[0..len), checking the whole text.
+ * Returns 1 with the value's bytes, 0 when there is no value there, -1 when the text
+ * is not valid JSON or the pointer is malformed (not starting with '/', a '~' not
+ * followed by 0 or 1, a token over 255 bytes). */
+int hc_json_pointer(const char* text, size_t len, const char* pointer, hc_span* value);
+
 /* Whether the raw string bytes s (between the quotes, escapes as written) decode to the
  * ASCII word. Returns 1 or 0. */
 int hc_json_raw_is(hc_span s, const char* word);

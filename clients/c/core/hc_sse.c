@@ -86,12 +86,14 @@ static int end_line(hc_sse* p, hc_sse_event* ev) {
     if (p->len == 0 && p->oversized == 0) {
       p->type_len = 0;
       p->type_long = 0;
+      p->id_seen = 0;
       return 0;
     }
     p->type[p->type_len] = '\0';
     p->id[p->id_len] = '\0';
     ev->type = p->type_len > 0 ? p->type : (p->type_long ? "" : "message");
     ev->id = p->id;
+    ev->id_in_event = p->id_seen;
     if (p->oversized > 0) {
       ev->data = NULL;
       ev->len = p->oversized;
@@ -114,6 +116,7 @@ static int end_line(hc_sse* p, hc_sse_event* ev) {
       if (p->bad) p->type_len = 0;
       break;
     case FIELD_ID:
+      p->id_seen = 1;
       if (p->bad != 2) {
         p->id_len = p->bad ? 0 : p->new_id_len;
         memcpy(p->id, p->new_id, p->id_len);
@@ -168,6 +171,7 @@ int hc_sse_feed(hc_sse* p, const char* bytes, size_t n, size_t* used, hc_sse_eve
     p->oversized = 0;
     p->type_len = 0;
     p->type_long = 0;
+    p->id_seen = 0;
   }
   /* A UTF-8 byte-order mark may open the stream, possibly split; it is dropped. */
   while (p->bom < 3 && i < n) {

@@ -19,6 +19,7 @@ typedef struct hc_sse_event {
   const char* data; /* NUL-terminated, len bytes; NULL when the data passed the buffer */
   size_t len;       /* the data's length; when it passed the buffer, the bytes seen */
   const char* id;   /* the last event id in force; "" for none */
+  int id_in_event;  /* the event had an id field of its own (not one left from before) */
 } hc_sse_event;
 
 typedef struct hc_sse {
@@ -40,6 +41,7 @@ typedef struct hc_sse {
   unsigned char saw_cr;     /* the last byte was '\r': a '\n' next ends the same line */
   unsigned char bom;        /* bytes of a leading byte-order mark seen; 3 = past it */
   unsigned char dispatched; /* an event was handed out: clear it on the next feed */
+  unsigned char id_seen;    /* the event in progress has had an id field */
 } hc_sse;
 
 /* buf (cap bytes, cap >= 1) receives each event's data and its NUL. */

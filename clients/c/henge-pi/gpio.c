@@ -38,18 +38,28 @@ int pi_gpio_parse(const char* spec, pi_gpio* gpio) {
   return 0;
 }
 
-/* The level a config value asks for: 0 or 1, or -1 when it is not one. */
-static int level_of(const cJSON* v) {
-  if (cJSON_IsBool(v)) return cJSON_IsTrue(v) ? 1 : 0;
-  if (cJSON_IsNumber(v) && (v->valuedouble == 0 || v->valuedouble == 1)) return (int)v->valuedouble;
-  return -1;
+/* The level the config asks of a line: 0 or 1; -1 when its value is not one; -2 when
+ * it has none. */
+static int level_at(const char* config, size_t len, const char* pointer) {
+  double number = 0;
+  switch (pi_value_at(config, len, pointer, &number)) {
+    case PI_ABSENT:
+      return -2;
+    case PI_TRUE:
+      return 1;
+    case PI_FALSE:
+      return 0;
+    case PI_NUMBER:
+      return number == 0 ? 0 : number == 1 ? 1 : -1;
+    default:
+      return -1;
+  }
 }
 
-int pi_gpios_check(const pi_gpio* gpios, size_t n, const cJSON* config, char* err, size_t errlen) {
+int pi_gpios_check(const pi_gpio* gpios, size_t n, const char* config, size_t len, char* err, size_t errlen) {
   size_t i;
   for (i = 0; i < n; ++i) {
-    const cJSON* v = pi_json_at(config, gpios[i].pointer);
-    if (v != NULL && level_of(v) < 0) {
+    if (level_at(config, len, gpios[i].pointer) == -1) {
       snprintf(err, errlen, "%s drives GPIO %s:%u: want true, false, 0 or 1", gpios[i].pointer, gpios[i].chip,
                gpios[i].offset);
       return -1;
@@ -58,14 +68,13 @@ int pi_gpios_check(const pi_gpio* gpios, size_t n, const cJSON* config, char* er
   return 0;
 }
 
-int pi_gpios_apply(pi_gpio* gpios, size_t n, const cJSON* config, char* err, size_t errlen) {
+int pi_gpios_apply(pi_gpio* gpios, size_t n, const char* config, size_t len, char* err, size_t errlen) {
   size_t i;
   for (i = 0; i < n; ++i) {
-    const cJSON* v = pi_json_at(config, gpios[i].pointer);
-    if (v == NULL) continue;
+    const int level = level_at(config, len, gpios[i].pointer);
+    if (level < 0) continue; /* absent; pi_gpios_check refused the others */
 #ifdef HENGE_PI_GPIOD
     {
-      const int level = level_of(v);
       if (gpios[i].line == NULL) {
         struct gpiod_chip* chip = gpiod_chip_open_lookup(gpios[i].chip);
         struct gpiod_line* line = chip != NULL ? gpiod_chip_get_line(chip, gpios[i].offset) : NULL;

@@ -3,7 +3,6 @@
 #ifndef HENGE_PI_GPIO_H
 #define HENGE_PI_GPIO_H
 
-#include <cjson/cJSON.h>
 #include <stddef.h>
 
 typedef struct pi_gpio {
@@ -19,10 +18,10 @@ int pi_gpio_supported(void);
 /* Parses "POINTER=CHIP:LINE" (e.g. "/relay/on=gpiochip0:17"); 0 or -1. */
 int pi_gpio_parse(const char* spec, pi_gpio* gpio);
 /* Checks the config's values for these lines (true, false, 0 or 1); 0, or -1 with a message. */
-int pi_gpios_check(const pi_gpio* gpios, size_t n, const cJSON* config, char* err, size_t errlen);
+int pi_gpios_check(const pi_gpio* gpios, size_t n, const char* config, size_t len, char* err, size_t errlen);
 /* Drives each line from the config; absent keys leave their line alone. Lines stay
  * requested (and so keep their value) until pi_gpios_release. 0, or -1 with a message. */
-int pi_gpios_apply(pi_gpio* gpios, size_t n, const cJSON* config, char* err, size_t errlen);
+int pi_gpios_apply(pi_gpio* gpios, size_t n, const char* config, size_t len, char* err, size_t errlen);
 void pi_gpios_release(pi_gpio* gpios, size_t n);
 
 #endif

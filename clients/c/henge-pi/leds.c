@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "hc_json.h"
 
 int pi_led_parse(const char* spec, pi_led* led) {
   const char* eq = strrchr(spec, '=');
@@ -18,33 +19,25 @@ int pi_led_parse(const char* spec, pi_led* led) {
   return 0;
 }
 
-const cJSON* pi_json_at(const cJSON* doc, const char* pointer) {
-  char token[256];
-  const char* p = pointer;
-  if (*p == '\0') return doc;
-  while (doc != NULL && *p == '/') {
-    size_t n = 0;
-    ++p;
-    while (*p != '\0' && *p != '/' && n + 1 < sizeof token) {
-      if (*p == '~' && (p[1] == '0' || p[1] == '1')) {
-        token[n++] = p[1] == '0' ? '~' : '/';
-        p += 2;
-      } else {
-        token[n++] = *p++;
-      }
-    }
-    token[n] = '\0';
-    if (cJSON_IsObject(doc)) {
-      doc = cJSON_GetObjectItemCaseSensitive(doc, token);
-    } else if (cJSON_IsArray(doc)) {
-      char* end;
-      const long i = strtol(token, &end, 10);
-      doc = (*end == '\0' && n > 0 && i >= 0) ? cJSON_GetArrayItem(doc, (int)i) : NULL;
-    } else {
-      doc = NULL;
-    }
+pi_kind pi_value_at(const char* config, size_t len, const char* pointer, double* number) {
+  hc_span v;
+  char digits[64];
+  char* end;
+  if (hc_json_pointer(config, len, pointer, &v) != 1) return PI_ABSENT;
+  switch (hc_json_kind_of(v)) {
+    case HC_JSON_TRUE:
+      return PI_TRUE;
+    case HC_JSON_FALSE:
+      return PI_FALSE;
+    case HC_JSON_NUMBER:
+      if (v.len >= sizeof digits) return PI_OTHER;
+      memcpy(digits, v.at, v.len);
+      digits[v.len] = '\0';
+      *number = strtod(digits, &end);
+      return *end == '\0' ? PI_NUMBER : PI_OTHER;
+    default:
+      return PI_OTHER;
   }
-  return *p == '\0' ? doc : NULL;
 }
 
 /* The LED's max_brightness, or 1 when it cannot be read. */
@@ -74,12 +67,13 @@ void pi_leds_take(const pi_led* leds, size_t n, const char* sysfs_root) {
   }
 }
 
-int pi_leds_check(const pi_led* leds, size_t n, const cJSON* config, char* err, size_t errlen) {
+int pi_leds_check(const pi_led* leds, size_t n, const char* config, size_t len, char* err, size_t errlen) {
   size_t i;
   for (i = 0; i < n; ++i) {
-    const cJSON* v = pi_json_at(config, leds[i].pointer);
-    if (v == NULL || cJSON_IsBool(v)) continue;
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0) {
+    double number = 0;
+    const pi_kind kind = pi_value_at(config, len, leds[i].pointer, &number);
+    if (kind == PI_ABSENT || kind == PI_TRUE || kind == PI_FALSE) continue;
+    if (kind != PI_NUMBER || number < 0) {
       snprintf(err, errlen, "%s drives LED %s: want true, false or a brightness >= 0", leds[i].pointer, leds[i].name);
       return -1;
     }
@@ -87,17 +81,19 @@ int pi_leds_check(const pi_led* leds, size_t n, const cJSON* config, char* err, 
   return 0;
 }
 
-int pi_leds_apply(const pi_led* leds, size_t n, const cJSON* config, const char* sysfs_root, char* err, size_t errlen) {
+int pi_leds_apply(const pi_led* leds, size_t n, const char* config, size_t len, const char* sysfs_root, char* err,
+                  size_t errlen) {
   size_t i;
   for (i = 0; i < n; ++i) {
-    const cJSON* v = pi_json_at(config, leds[i].pointer);
-    const long max = max_brightness(sysfs_root, leds[i].name);
-    long level;
+    double number = 0;
+    const pi_kind kind = pi_value_at(config, len, leds[i].pointer, &number);
+    long max, level;
     char path[4096];
     char text[32];
     FILE* f;
-    if (v == NULL) continue;
-    level = cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? max : 0) : (long)v->valuedouble;
+    if (kind == PI_ABSENT || kind == PI_OTHER) continue; /* pi_leds_check refused the others */
+    max = max_brightness(sysfs_root, leds[i].name);
+    level = kind == PI_TRUE ? max : kind == PI_FALSE ? 0 : (number > (double)max ? max : (long)number);
     if (level > max) level = max;
     snprintf(path, sizeof path, "%s/class/leds/%s/brightness", sysfs_root, leds[i].name);
     snprintf(text, sizeof text, "%ld\n", level);

@@ -11,7 +11,6 @@
  * HENGE_STATE_DIR, HENGE_CA_FILE, HENGE_VERIFY_CMD, HENGE_APPLY_CMD, HENGE_COMMAND_TIMEOUT,
  * HENGE_SYSFS_ROOT, HENGE_KEEPALIVE, HENGE_BACKOFF_BASE, HENGE_BACKOFF_CAP,
  * HENGE_MAX_CONFIG_BYTES. */
-#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 
 #include "atomic_file.h"
 #include "gpio.h"
+#include "hc_json.h"
 #include "henge.h"
 #include "hook.h"
 #include "leds.h"
@@ -79,18 +79,17 @@ static int hook_answer(pi_hook_result r) {
  * (so a failure part-way is done again, not remembered as done). */
 static int apply_config(void* user, long long revision, const char* config, size_t len, char* err, size_t errlen) {
   settings* s = (settings*)user;
-  cJSON* doc = cJSON_ParseWithLength(config, len);
   char state[32];
   char temp[4200];
   const unsigned long timeout_ms = (unsigned long)(s->command_timeout_s * 1000);
   int rc = HENGE_REJECTED;
   pi_hook_result hook;
-  if (doc == NULL) {
+  if (!hc_json_valid(config, len)) {
     snprintf(err, errlen, "config is not JSON");
     return HENGE_REJECTED;
   }
-  if (pi_leds_check(s->leds, s->led_count, doc, err, errlen) != 0) goto done;
-  if (pi_gpios_check(s->gpios, s->gpio_count, doc, err, errlen) != 0) goto done;
+  if (pi_leds_check(s->leds, s->led_count, config, len, err, errlen) != 0) goto done;
+  if (pi_gpios_check(s->gpios, s->gpio_count, config, len, err, errlen) != 0) goto done;
   rc = HENGE_RETRY; /* from here on, what fails is the device's, and may pass */
   if (pi_stage_file(s->output, config, len, 0644, temp, sizeof temp, err, errlen) != 0) goto done;
   if (s->verify_cmd != NULL) {
@@ -104,8 +103,8 @@ static int apply_config(void* user, long long revision, const char* config, size
   if (pi_commit_file(temp, s->output, err, errlen) != 0) goto done;
   /* The outputs before the command: a retry after an output failed must not run the
    * command twice; setting an LED again is harmless. */
-  if (pi_leds_apply(s->leds, s->led_count, doc, s->sysfs_root, err, errlen) != 0) goto done;
-  if (pi_gpios_apply(s->gpios, s->gpio_count, doc, err, errlen) != 0) goto done;
+  if (pi_leds_apply(s->leds, s->led_count, config, len, s->sysfs_root, err, errlen) != 0) goto done;
+  if (pi_gpios_apply(s->gpios, s->gpio_count, config, len, err, errlen) != 0) goto done;
   if (s->apply_cmd != NULL) {
     hook = pi_run_hook("apply", s->apply_cmd, revision, s->output, timeout_ms, &g_stop, err, errlen);
     if (hook != PI_HOOK_OK) {
@@ -126,7 +125,6 @@ done:
   if (rc != HENGE_APPLIED && !g_stop) {
     fprintf(stderr, "henge-pi: rejected revision %lld%s: %s\n", revision, rc == HENGE_RETRY ? " for now" : "", err);
   }
-  cJSON_Delete(doc);
   return rc;
 }
 
@@ -135,18 +133,15 @@ static void restore_outputs(settings* s) {
   char err[256];
   size_t len = 0;
   char* text;
-  cJSON* doc;
   if (s->led_count == 0 && s->gpio_count == 0) return;
   text = pi_read_file(s->output, s->max_config_bytes, &len);
   if (text == NULL) return; /* nothing applied yet */
-  doc = cJSON_ParseWithLength(text, len);
-  free(text);
-  if (doc == NULL) return;
-  if (pi_leds_apply(s->leds, s->led_count, doc, s->sysfs_root, err, sizeof err) != 0 ||
-      pi_gpios_apply(s->gpios, s->gpio_count, doc, err, sizeof err) != 0) {
+  if (hc_json_valid(text, len) &&
+      (pi_leds_apply(s->leds, s->led_count, text, len, s->sysfs_root, err, sizeof err) != 0 ||
+       pi_gpios_apply(s->gpios, s->gpio_count, text, len, err, sizeof err) != 0)) {
     fprintf(stderr, "henge-pi: cannot restore the outputs from %s: %s\n", s->output, err);
   }
-  cJSON_Delete(doc);
+  free(text);
 }
 
 /* A number option within [low, high]; -1 with a message when it is not. */

@@ -3,14 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-void henge_buf_init(henge_buf* b, size_t max) {
+void hl_buf_init(hl_buf* b, size_t max) {
   b->data = NULL;
   b->len = 0;
   b->cap = 0;
   b->max = max;
 }
 
-int henge_buf_append(henge_buf* b, const char* bytes, size_t n) {
+int hl_buf_append(hl_buf* b, const char* bytes, size_t n) {
   if (n > b->max - b->len) return -1;
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
@@ -28,16 +28,16 @@ int henge_buf_append(henge_buf* b, const char* bytes, size_t n) {
   return 0;
 }
 
-int henge_buf_push(henge_buf* b, char c) {
-  return henge_buf_append(b, &c, 1);
+int hl_buf_push(hl_buf* b, char c) {
+  return hl_buf_append(b, &c, 1);
 }
 
-void henge_buf_clear(henge_buf* b) {
+void hl_buf_clear(hl_buf* b) {
   b->len = 0;
   if (b->data != NULL) b->data[0] = '\0';
 }
 
-void henge_buf_free(henge_buf* b) {
+void hl_buf_free(hl_buf* b) {
   free(b->data);
-  henge_buf_init(b, b->max);
+  hl_buf_init(b, b->max);
 }

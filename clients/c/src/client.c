@@ -21,7 +21,8 @@
 #define CALL_TIMEOUT_MS 10000
 #define MAX_ERROR_BODY 4096
 #define MAX_TOKEN HENGE_MAX_TOKEN_BYTES
-#define MAX_REQUEST_HEAD 2048
+#define MAX_REQUEST_HEAD 2048 /* the longest token, prefix, host and user agent fit */
+#define MAX_USER_AGENT 256
 #define READ_CHUNK 4096
 
 /* An acknowledgement: the answer given for a revision. */
@@ -32,8 +33,8 @@ typedef struct ack_answer {
 } ack_answer;
 
 struct henge_client {
-  henge_url url;
-  henge_tls tls;
+  hl_url url;
+  hl_tls tls;
   char token[MAX_TOKEN + 1];
   char* token_file; /* NULL: the token given in the options */
   char* ca_file;
@@ -68,10 +69,11 @@ typedef struct stream_state {
   void* user;
   hc_sse parser;
   char* event_buf; /* the parser's: one event's data */
-  henge_buf error_body;
+  hl_buf error_body;
   long status;      /* 0 until the head is in */
   int ended;        /* the server ended the response */
   int broken;       /* the connection failed (the error says how) */
+  int http_error;   /* the answer was not HTTP the parser could read (the error says how) */
   int no_memory;    /* memory ran out (for an event or a config) */
   char goaway[32];  /* the reason of a goaway event, or "" */
   double last_data; /* monotonic seconds of the last byte */
@@ -187,8 +189,8 @@ henge_client* henge_new(const henge_options* o, henge_err* err) {
     *err = HENGE_ERR_NOMEM;
     return NULL;
   }
-  henge_tls_init(&c->tls);
-  if (henge_url_parse(o->server, &c->url) != 0) {
+  hl_tls_init(&c->tls);
+  if (hl_url_parse(o->server, &c->url) != 0) {
     henge_free(c);
     *err = HENGE_ERR_INVALID;
     return NULL;
@@ -207,9 +209,11 @@ henge_client* henge_new(const henge_options* o, henge_err* err) {
     *err = HENGE_ERR_NOMEM;
     return NULL;
   }
+  /* It goes into a header: printable, and short enough for every request head. */
   for (n = 0; c->user_agent[n] != '\0'; ++n) {
-    if ((unsigned char)c->user_agent[n] < ' ') c->user_agent[n] = ' '; /* it goes into a header */
+    if ((unsigned char)c->user_agent[n] < ' ' || c->user_agent[n] == 0x7f) c->user_agent[n] = ' ';
   }
+  if (n > MAX_USER_AGENT) c->user_agent[MAX_USER_AGENT] = '\0';
   c->last_revision = o->last_revision > 0 ? o->last_revision : 0;
   c->max_config = o->max_config_bytes ? o->max_config_bytes : HENGE_DEFAULT_MAX_CONFIG_BYTES;
   c->keepalive_ms = o->keepalive_ms ? o->keepalive_ms : HENGE_DEFAULT_KEEPALIVE_MS;
@@ -226,7 +230,7 @@ henge_client* henge_new(const henge_options* o, henge_err* err) {
 void henge_free(henge_client* c) {
   if (c == NULL) return;
   memset(c->token, 0, sizeof c->token); /* a secret */
-  henge_tls_free(&c->tls);
+  hl_tls_free(&c->tls);
   free(c->token_file);
   free(c->retry_text);
   free(c->ca_file);
@@ -289,13 +293,13 @@ static void pause_ms(henge_client* c, unsigned long ms) {
 
 /* Opens a connection and sends a request's head (and body): 0, or -1 with the error
  * set and *err saying which kind. */
-static int send_request(henge_client* c, henge_conn* conn, const char* method, const char* path, const char* accept,
+static int send_request(henge_client* c, hl_conn* conn, const char* method, const char* path, const char* accept,
                         const char* extra_name, const char* extra_value, const char* body, henge_err* err) {
   char head[MAX_REQUEST_HEAD];
   char full_path[sizeof c->url.prefix + 64];
   hc_request q;
   size_t head_len;
-  henge_net_rc rc;
+  hl_net_rc rc;
   snprintf(full_path, sizeof full_path, "%s%s", c->url.prefix, path);
   memset(&q, 0, sizeof q);
   q.method = method;
@@ -314,15 +318,15 @@ static int send_request(henge_client* c, henge_conn* conn, const char* method, c
     *err = HENGE_ERR_INVALID;
     return -1;
   }
-  rc = henge_conn_open(conn, &c->url, &c->tls, c->ca_file, CALL_TIMEOUT_MS, &c->stop, c->error, sizeof c->error);
-  if (rc == HENGE_NET_OK) rc = henge_conn_send(conn, head, head_len, CALL_TIMEOUT_MS, c->error, sizeof c->error);
-  if (rc == HENGE_NET_OK && body != NULL) {
-    rc = henge_conn_send(conn, body, q.body_len, CALL_TIMEOUT_MS, c->error, sizeof c->error);
+  rc = hl_conn_open(conn, &c->url, &c->tls, c->ca_file, CALL_TIMEOUT_MS, &c->stop, c->error, sizeof c->error);
+  if (rc == HL_NET_OK) rc = hl_conn_send(conn, head, head_len, CALL_TIMEOUT_MS, c->error, sizeof c->error);
+  if (rc == HL_NET_OK && body != NULL) {
+    rc = hl_conn_send(conn, body, q.body_len, CALL_TIMEOUT_MS, c->error, sizeof c->error);
   }
   memset(head, 0, sizeof head); /* it holds the token */
-  if (rc != HENGE_NET_OK) {
-    henge_conn_close(conn);
-    *err = rc == HENGE_NET_STOPPED ? HENGE_ERR_STOPPED : HENGE_ERR_NETWORK;
+  if (rc != HL_NET_OK) {
+    hl_conn_close(conn);
+    *err = rc == HL_NET_STOPPED ? HENGE_ERR_STOPPED : HENGE_ERR_NETWORK;
     return -1;
   }
   return 0;
@@ -332,8 +336,8 @@ static int send_request(henge_client* c, henge_conn* conn, const char* method, c
  * body) within CALL_TIMEOUT_MS. HENGE_ERR_TOO_LARGE when the body passed the maximum
  * (the status and the ETag are known then). */
 static henge_err exchange(henge_client* c, const char* method, const char* path, const char* extra_name,
-                          const char* extra_value, const char* body, henge_buf* answer, long* status) {
-  henge_conn conn;
+                          const char* extra_value, const char* body, hl_buf* answer, long* status) {
+  hl_conn conn;
   hc_http http;
   char buf[READ_CHUNK];
   henge_err result = HENGE_OK;
@@ -346,19 +350,18 @@ static henge_err exchange(henge_client* c, const char* method, const char* path,
   hc_http_init(&http, 0);
   while (!done) {
     const double left = deadline - now_seconds();
-    const long got =
-        henge_conn_recv(&conn, buf, sizeof buf, left > 0 ? (int)(left * 1000) : 0, c->error, sizeof c->error);
+    const long got = hl_conn_recv(&conn, buf, sizeof buf, left > 0 ? (int)(left * 1000) : 0, c->error, sizeof c->error);
     size_t at = 0;
-    if (got == HENGE_NET_STOPPED) {
+    if (got == HL_NET_STOPPED) {
       result = HENGE_ERR_STOPPED;
       break;
     }
-    if (got == HENGE_NET_TIMEOUT || got == HENGE_NET_ERROR) {
-      if (got == HENGE_NET_TIMEOUT) set_error(c, "the server did not answer in time");
+    if (got == HL_NET_TIMEOUT || got == HL_NET_ERROR) {
+      if (got == HL_NET_TIMEOUT) set_error(c, "the server did not answer in time");
       result = HENGE_ERR_NETWORK;
       break;
     }
-    if (got == HENGE_NET_CLOSED) {
+    if (got == HL_NET_CLOSED) {
       if (hc_http_end(&http) != HC_HTTP_DONE) {
         set_error(c, http.status != 0 ? hc_http_strerror(http.err) : "the server closed the connection");
         result = HENGE_ERR_NETWORK;
@@ -376,7 +379,7 @@ static henge_err exchange(henge_client* c, const char* method, const char* path,
         c->retry_after_ms = http.retry_after_s * 1000UL;
         c->etag_revision = (long long)http.etag_revision;
       } else if (ev == HC_HTTP_BODY) {
-        if (henge_buf_append(answer, part.at, part.len) != 0) {
+        if (hl_buf_append(answer, part.at, part.len) != 0) {
           set_error(c, "the answer is over the size limit");
           result = HENGE_ERR_TOO_LARGE;
           done = 1;
@@ -390,13 +393,13 @@ static henge_err exchange(henge_client* c, const char* method, const char* path,
       }
     }
   }
-  henge_conn_close(&conn);
+  hl_conn_close(&conn);
   return result;
 }
 
 /* The problem detail of an error body, or the status; a detail too long for the error
  * is cut off. */
-static void error_from_answer(henge_client* c, long status, const henge_buf* body) {
+static void error_from_answer(henge_client* c, long status, const hl_buf* body) {
   hc_span value, raw;
   hc_out o;
   hc_out_init(&o, c->error, sizeof c->error - 1); /* room for the NUL of a cut-off detail */
@@ -418,18 +421,18 @@ static henge_err status_error(long status) {
 
 /* POSTs a JSON body; HENGE_OK on 2xx. */
 static henge_err post_json(henge_client* c, const char* path, const char* body) {
-  henge_buf answer;
+  hl_buf answer;
   long status = 0;
   henge_err result;
   if (load_token(c) != 0) return HENGE_ERR_AUTH;
-  henge_buf_init(&answer, MAX_ERROR_BODY);
+  hl_buf_init(&answer, MAX_ERROR_BODY);
   result = exchange(c, "POST", path, NULL, NULL, body, &answer, &status);
   if (result == HENGE_ERR_TOO_LARGE) result = HENGE_OK; /* only an error body is kept, and cut */
   if (result == HENGE_OK && status / 100 != 2) {
     error_from_answer(c, status, &answer);
     result = status_error(status);
   }
-  henge_buf_free(&answer);
+  hl_buf_free(&answer);
   return result;
 }
 
@@ -491,21 +494,21 @@ static void answer_with(henge_client* c, long long revision, int applied, const 
 }
 
 henge_err henge_report(henge_client* c, const char* json_object) {
-  henge_buf body;
+  hl_buf body;
   henge_err err;
   hc_json_members m;
   if (c == NULL || json_object == NULL) return HENGE_ERR_INVALID;
   if (hc_json_members_begin(&m, json_object, strlen(json_object)) != 0 ||
       !hc_json_valid(json_object, strlen(json_object)))
     return HENGE_ERR_INVALID;
-  henge_buf_init(&body, HENGE_MAX_REPORT_BYTES + 32);
-  if (henge_buf_append(&body, "{\"reported\":", 12) != 0 ||
-      henge_buf_append(&body, json_object, strlen(json_object)) != 0 || henge_buf_push(&body, '}') != 0) {
-    henge_buf_free(&body);
+  hl_buf_init(&body, HENGE_MAX_REPORT_BYTES + 32);
+  if (hl_buf_append(&body, "{\"reported\":", 12) != 0 || hl_buf_append(&body, json_object, strlen(json_object)) != 0 ||
+      hl_buf_push(&body, '}') != 0) {
+    hl_buf_free(&body);
     return HENGE_ERR_TOO_LARGE;
   }
   err = post_json(c, "/v1/device/report", body.data);
-  henge_buf_free(&body);
+  hl_buf_free(&body);
   return err;
 }
 
@@ -644,7 +647,8 @@ static int on_event(stream_state* s, const hc_sse_event* ev) {
   henge_err err = HENGE_OK;
   if (strcmp(ev->type, "config") == 0) {
     if (ev->data == NULL) {
-      reject_oversized(s->client, parse_revision(ev->id), ev->len);
+      /* Its revision is its id; an id left from an earlier event is not its own. */
+      reject_oversized(s->client, ev->id_in_event ? parse_revision(ev->id) : 0, ev->len);
     } else {
       err = deliver(s->client, ev->data, ev->len, s->fn, s->user);
     }
@@ -680,7 +684,7 @@ static int on_stream_body(stream_state* s, const char* data, size_t n) {
   size_t at = 0;
   int rc = 0;
   if (s->status != 200) {
-    (void)henge_buf_append(&s->error_body, data, n); /* what does not fit is not needed */
+    (void)hl_buf_append(&s->error_body, data, n); /* what does not fit is not needed */
     return 0;
   }
   while (rc == 0 && at < n) {
@@ -715,7 +719,7 @@ static int on_stream_bytes(stream_state* s, hc_http* http, const char* data, siz
         return 1;
       default:
         set_error(s->client, hc_http_strerror(http->err));
-        s->ended = 1;
+        s->http_error = 1;
         return 1;
     }
   }
@@ -726,7 +730,7 @@ static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, st
   const double silence = HENGE_KEEPALIVE_MULTIPLE * (double)c->keepalive_ms / 1000.0;
   char last_id[32];
   char buf[READ_CHUNK];
-  henge_conn conn;
+  hl_conn conn;
   hc_http http;
   henge_err result = HENGE_OK;
   if (load_token(c) != 0) {
@@ -750,19 +754,19 @@ static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, st
     return result;
   }
   hc_sse_init(&s->parser, s->event_buf, c->max_config + HENGE_EVENT_OVERHEAD);
-  henge_buf_init(&s->error_body, MAX_ERROR_BODY);
+  hl_buf_init(&s->error_body, MAX_ERROR_BODY);
   hc_http_init(&http, 0);
   s->last_data = now_seconds();
   while (!c->stop) {
     /* Wakes at least every second: for due work, and to notice silence. */
-    const long got = henge_conn_recv(&conn, buf, sizeof buf, 1000, c->error, sizeof c->error);
+    const long got = hl_conn_recv(&conn, buf, sizeof buf, 1000, c->error, sizeof c->error);
     int over = 0;
-    if (got == HENGE_NET_STOPPED) break;
-    if (got == HENGE_NET_ERROR) {
+    if (got == HL_NET_STOPPED) break;
+    if (got == HL_NET_ERROR) {
       s->broken = 1;
       break;
     }
-    if (got == HENGE_NET_CLOSED) {
+    if (got == HL_NET_CLOSED) {
       if (hc_http_end(&http) != HC_HTTP_DONE) set_error(c, "the server closed the connection");
       s->ended = 1;
       break;
@@ -783,14 +787,14 @@ static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, st
       break;
     }
   }
-  henge_conn_close(&conn);
+  hl_conn_close(&conn);
 
   if (c->stop) {
     result = HENGE_ERR_STOPPED;
   } else if (s->status != 0 && s->status != 200) {
     error_from_answer(c, s->status, &s->error_body);
     result = status_error(s->status);
-  } else if (s->bad_document) {
+  } else if (s->bad_document || s->http_error) {
     result = HENGE_ERR_PROTOCOL; /* the error says what did not check out */
   } else if (s->no_memory) {
     set_error(c, "out of memory reading the stream");
@@ -807,7 +811,7 @@ static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, st
   }
   free(s->event_buf);
   s->event_buf = NULL;
-  henge_buf_free(&s->error_body);
+  hl_buf_free(&s->error_body);
   return result;
 }
 
@@ -849,8 +853,10 @@ static unsigned long delay_after(henge_client* c, henge_err err, const stream_st
     snprintf(line, sizeof line, "the server answered the stream with %s; retrying", c->error);
   } else if (err == HENGE_ERR_NETWORK && !s->connected) {
     snprintf(line, sizeof line, "cannot reach the server: %s; retrying", c->error);
-  } else if (err == HENGE_ERR_PROTOCOL) {
+  } else if (err == HENGE_ERR_PROTOCOL && !s->http_error) {
     return delay; /* logged where it was found */
+  } else if (err == HENGE_ERR_PROTOCOL) {
+    snprintf(line, sizeof line, "the server's answer cannot be read as HTTP (%s); retrying", c->error);
   } else {
     snprintf(line, sizeof line, "the stream ended (%s); reconnecting", c->error);
   }
@@ -877,14 +883,14 @@ henge_err henge_run(henge_client* c, henge_config_fn fn, void* user) {
 
 henge_err henge_poll(henge_client* c, henge_config_fn fn, void* user) {
   char if_none_match[32];
-  henge_buf body;
+  hl_buf body;
   long status = 0;
   henge_err result;
   if (c == NULL || fn == NULL) return HENGE_ERR_INVALID;
   if (load_token(c) != 0) return HENGE_ERR_AUTH;
   (void)flush_ack(c); /* one kept from the last wake-up */
   snprintf(if_none_match, sizeof if_none_match, "\"%lld\"", c->last_revision);
-  henge_buf_init(&body, c->max_config + HENGE_EVENT_OVERHEAD);
+  hl_buf_init(&body, c->max_config + HENGE_EVENT_OVERHEAD);
   result = exchange(c, "GET", "/v1/device/config", c->last_revision > 0 ? "If-None-Match" : NULL, if_none_match, NULL,
                     &body, &status);
   if (result == HENGE_ERR_TOO_LARGE && status == 200) {
@@ -901,6 +907,6 @@ henge_err henge_poll(henge_client* c, henge_config_fn fn, void* user) {
   } else {
     result = deliver(c, body.data != NULL ? body.data : "", body.len, fn, user);
   }
-  henge_buf_free(&body);
+  hl_buf_free(&body);
   return result;
 }

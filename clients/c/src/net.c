@@ -1,11 +1,12 @@
 #include "net.h"
 
+#include "resolve.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -25,19 +26,19 @@ static long long now_ms(void) {
 
 /* Waits until fd is ready for events, at most until deadline (polled at least once),
  * looking at the stop flag every slice. */
-static henge_net_rc wait_until(int fd, short events, long long deadline, const volatile sig_atomic_t* stop) {
+static hl_net_rc wait_until(int fd, short events, long long deadline, const volatile sig_atomic_t* stop) {
   for (;;) {
     struct pollfd p;
     const long long left = deadline - now_ms();
     int rc;
-    if (stop != NULL && *stop) return HENGE_NET_STOPPED;
+    if (stop != NULL && *stop) return HL_NET_STOPPED;
     p.fd = fd;
     p.events = events;
     p.revents = 0;
-    rc = poll(&p, 1, left <= 0 ? 0 : (left > HENGE_NET_SLICE_MS ? HENGE_NET_SLICE_MS : (int)left));
-    if (rc > 0) return HENGE_NET_OK; /* readable, writable, or an error the next call reports */
-    if (rc < 0 && errno != EINTR) return HENGE_NET_ERROR;
-    if (left <= 0) return HENGE_NET_TIMEOUT;
+    rc = poll(&p, 1, left <= 0 ? 0 : (left > HL_NET_SLICE_MS ? HL_NET_SLICE_MS : (int)left));
+    if (rc > 0) return HL_NET_OK; /* readable, writable, or an error the next call reports */
+    if (rc < 0 && errno != EINTR) return HL_NET_ERROR;
+    if (left <= 0) return HL_NET_TIMEOUT;
   }
 }
 
@@ -47,7 +48,7 @@ static void tls_message(int rc, const char* what, char* err, size_t errlen) {
   snprintf(err, errlen, "%s: %s", what, text);
 }
 
-void henge_tls_init(henge_tls* t) {
+void hl_tls_init(hl_tls* t) {
   memset(t, 0, sizeof *t);
   mbedtls_entropy_init(&t->entropy);
   mbedtls_ctr_drbg_init(&t->drbg);
@@ -55,7 +56,7 @@ void henge_tls_init(henge_tls* t) {
   mbedtls_ssl_config_init(&t->config);
 }
 
-void henge_tls_free(henge_tls* t) {
+void hl_tls_free(hl_tls* t) {
   mbedtls_ssl_config_free(&t->config);
   mbedtls_x509_crt_free(&t->cas);
   mbedtls_ctr_drbg_free(&t->drbg);
@@ -64,12 +65,12 @@ void henge_tls_free(henge_tls* t) {
 }
 
 /* The random source, the CAs and the client's TLS settings, once. */
-static int tls_load(henge_tls* t, const char* ca_file, char* err, size_t errlen) {
+static int tls_load(hl_tls* t, const char* ca_file, char* err, size_t errlen) {
   const char* path = ca_file != NULL ? ca_file : SYSTEM_CA_FILE;
   int rc;
   if (t->ready) return 0;
-  henge_tls_free(t);
-  henge_tls_init(t);
+  hl_tls_free(t);
+  hl_tls_init(t);
   rc = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, (const unsigned char*)"libhenge", 8);
   if (rc != 0) {
     tls_message(rc, "cannot seed the TLS random generator", err, errlen);
@@ -120,6 +121,7 @@ static int matches_address(const mbedtls_x509_crt* cert, const char* host) {
   unsigned char want[16];
   size_t want_len;
   const mbedtls_x509_sequence* san;
+  if (cert == NULL) return 0; /* an mbedTLS built without MBEDTLS_SSL_KEEP_PEER_CERTIFICATE */
   if (inet_pton(AF_INET, host, want) == 1) {
     want_len = 4;
   } else if (inet_pton(AF_INET6, host, want) == 1) {
@@ -140,8 +142,8 @@ static int is_address(const char* host) {
   return inet_pton(AF_INET, host, scratch) == 1 || inet_pton(AF_INET6, host, scratch) == 1;
 }
 
-static henge_net_rc handshake(henge_conn* conn, const henge_url* url, henge_tls* tls, long long deadline, char* err,
-                              size_t errlen) {
+static hl_net_rc handshake(hl_conn* conn, const hl_url* url, hl_tls* tls, long long deadline, char* err,
+                           size_t errlen) {
   const int by_address = is_address(url->host);
   int rc;
   mbedtls_ssl_init(&conn->ssl);
@@ -151,11 +153,11 @@ static henge_net_rc handshake(henge_conn* conn, const henge_url* url, henge_tls*
   if (rc == 0 && !by_address) rc = mbedtls_ssl_set_hostname(&conn->ssl, url->host);
   if (rc != 0) {
     tls_message(rc, "cannot set up TLS", err, errlen);
-    return HENGE_NET_ERROR;
+    return HL_NET_ERROR;
   }
   mbedtls_ssl_set_bio(&conn->ssl, &conn->fd, bio_send, bio_recv, NULL);
   while ((rc = mbedtls_ssl_handshake(&conn->ssl)) != 0) {
-    henge_net_rc waited;
+    hl_net_rc waited;
     if (rc != MBEDTLS_ERR_SSL_WANT_READ && rc != MBEDTLS_ERR_SSL_WANT_WRITE) {
       const uint32_t flags = mbedtls_ssl_get_verify_result(&conn->ssl);
       if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != 0 && flags != (uint32_t)-1) {
@@ -166,41 +168,42 @@ static henge_net_rc handshake(henge_conn* conn, const henge_url* url, henge_tls*
       } else {
         tls_message(rc, "TLS handshake failed", err, errlen);
       }
-      return HENGE_NET_ERROR;
+      return HL_NET_ERROR;
     }
     waited = wait_until(conn->fd, rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, conn->stop);
-    if (waited == HENGE_NET_TIMEOUT) snprintf(err, errlen, "TLS handshake with %s timed out", url->authority);
-    if (waited != HENGE_NET_OK) return waited;
+    if (waited == HL_NET_TIMEOUT) snprintf(err, errlen, "TLS handshake with %s timed out", url->authority);
+    if (waited == HL_NET_ERROR) snprintf(err, errlen, "TLS handshake: %s", strerror(errno));
+    if (waited != HL_NET_OK) return waited;
   }
   if (by_address && !matches_address(mbedtls_ssl_get_peer_cert(&conn->ssl), url->host)) {
     snprintf(err, errlen, "the server's certificate is not trusted for %s: the address is not among its names",
              url->host);
-    return HENGE_NET_ERROR;
+    return HL_NET_ERROR;
   }
-  return HENGE_NET_OK;
+  return HL_NET_OK;
 }
 
 /* A TCP connection to one address, within the deadline. */
-static henge_net_rc connect_one(henge_conn* conn, const struct addrinfo* ai, long long deadline, char* err,
-                                size_t errlen) {
-  int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+static hl_net_rc connect_one(hl_conn* conn, const hl_address* a, long long deadline, char* err, size_t errlen) {
+  int fd = socket(a->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   int soerr = 0, one = 1;
   socklen_t soerr_len = sizeof soerr;
-  henge_net_rc rc;
+  hl_net_rc rc;
   if (fd < 0) {
     snprintf(err, errlen, "socket: %s", strerror(errno));
-    return HENGE_NET_ERROR;
+    return HL_NET_ERROR;
   }
   /* Sockets are not inherited by the commands a device runs (SOCK_CLOEXEC): a daemon
    * started by a hook must not keep the stream open after this process is gone. */
-  if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+  if (connect(fd, (const struct sockaddr*)&a->addr, a->len) != 0) {
     if (errno != EINPROGRESS) {
       soerr = errno;
     } else {
       rc = wait_until(fd, POLLOUT, deadline, conn->stop);
-      if (rc != HENGE_NET_OK) {
+      if (rc != HL_NET_OK) {
+        if (rc == HL_NET_TIMEOUT) snprintf(err, errlen, "connecting timed out");
+        if (rc == HL_NET_ERROR) snprintf(err, errlen, "%s", strerror(errno));
         close(fd);
-        if (rc == HENGE_NET_TIMEOUT) snprintf(err, errlen, "connecting timed out");
         return rc;
       }
       if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &soerr_len) != 0) soerr = errno;
@@ -209,54 +212,54 @@ static henge_net_rc connect_one(henge_conn* conn, const struct addrinfo* ai, lon
   if (soerr != 0) {
     snprintf(err, errlen, "%s", strerror(soerr));
     close(fd);
-    return HENGE_NET_ERROR;
+    return HL_NET_ERROR;
   }
   (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* a head and its body go at once */
   conn->fd = fd;
-  return HENGE_NET_OK;
+  return HL_NET_OK;
 }
 
-henge_net_rc henge_conn_open(henge_conn* conn, const henge_url* url, henge_tls* tls, const char* ca_file,
-                             int timeout_ms, const volatile sig_atomic_t* stop, char* err, size_t errlen) {
+hl_net_rc hl_conn_open(hl_conn* conn, const hl_url* url, hl_tls* tls, const char* ca_file, int timeout_ms,
+                       const volatile sig_atomic_t* stop, char* err, size_t errlen) {
   const long long deadline = now_ms() + timeout_ms;
-  struct addrinfo hints, *found = NULL, *ai;
+  hl_address addresses[HL_MAX_ADDRESSES];
   char why[256] = "no address";
-  henge_net_rc rc = HENGE_NET_ERROR;
-  int gai;
+  hl_net_rc rc = HL_NET_ERROR;
+  int count, i;
   memset(conn, 0, sizeof *conn);
   conn->fd = -1;
   conn->stop = stop;
-  if (url->tls && tls_load(tls, ca_file, err, errlen) != 0) return HENGE_NET_ERROR;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  gai = getaddrinfo(url->host, url->port, &hints, &found);
-  if (gai != 0) {
-    snprintf(err, errlen, "cannot resolve %s: %s", url->host, gai_strerror(gai));
-    return HENGE_NET_ERROR;
+  if (url->tls && tls_load(tls, ca_file, err, errlen) != 0) return HL_NET_ERROR;
+  count = hl_resolve(url->host, url->port, addresses, err, errlen);
+  if (count < 0) return HL_NET_ERROR;
+  for (i = 0; i < count; ++i) {
+    /* Each address gets its share of the time (2 s at least, when there is that much):
+     * one that drops packets (a broken IPv6 route) must not use up the others'. */
+    const long long left = deadline - now_ms();
+    long long share = left / (count - i);
+    if (share < 2000) share = left < 2000 ? left : 2000;
+    rc = connect_one(conn, &addresses[i], now_ms() + share, why, sizeof why);
+    if (rc == HL_NET_OK || rc == HL_NET_STOPPED) break;
   }
-  for (ai = found; ai != NULL; ai = ai->ai_next) {
-    rc = connect_one(conn, ai, deadline, why, sizeof why);
-    if (rc == HENGE_NET_OK || rc == HENGE_NET_STOPPED) break;
-  }
-  freeaddrinfo(found);
-  if (rc != HENGE_NET_OK) {
+  if (rc != HL_NET_OK) {
     snprintf(err, errlen, "cannot connect to %s: %s", url->authority, why);
     return rc;
   }
   if (url->tls) {
     rc = handshake(conn, url, tls, deadline, err, errlen);
-    if (rc != HENGE_NET_OK) henge_conn_close(conn);
+    if (rc != HL_NET_OK) hl_conn_close(conn);
   }
   return rc;
 }
 
-henge_net_rc henge_conn_send(henge_conn* conn, const char* bytes, size_t n, int timeout_ms, char* err, size_t errlen) {
+hl_net_rc hl_conn_send(hl_conn* conn, const char* bytes, size_t n, int timeout_ms, char* err, size_t errlen) {
   const long long deadline = now_ms() + timeout_ms;
   while (n > 0) {
     long sent;
+    short direction = POLLOUT; /* what to wait for before trying again */
     if (conn->tls) {
       sent = mbedtls_ssl_write(&conn->ssl, (const unsigned char*)bytes, n);
+      if (sent == MBEDTLS_ERR_SSL_WANT_READ) direction = POLLIN;
       if (sent == MBEDTLS_ERR_SSL_WANT_WRITE || sent == MBEDTLS_ERR_SSL_WANT_READ) sent = -EAGAIN;
     } else {
       sent = (long)send(conn->fd, bytes, n, MSG_NOSIGNAL);
@@ -266,57 +269,62 @@ henge_net_rc henge_conn_send(henge_conn* conn, const char* bytes, size_t n, int 
       bytes += sent;
       n -= (size_t)sent;
     } else if (sent == -EAGAIN) {
-      const henge_net_rc rc = wait_until(conn->fd, POLLOUT, deadline, conn->stop);
-      if (rc == HENGE_NET_TIMEOUT) snprintf(err, errlen, "sending timed out");
-      if (rc != HENGE_NET_OK) return rc;
+      const hl_net_rc rc = wait_until(conn->fd, direction, deadline, conn->stop);
+      if (rc == HL_NET_ERROR) snprintf(err, errlen, "sending failed: %s", strerror(errno));
+      if (rc == HL_NET_TIMEOUT) snprintf(err, errlen, "sending timed out");
+      if (rc != HL_NET_OK) return rc;
     } else {
       if (conn->tls) {
         tls_message((int)sent, "sending failed", err, errlen);
       } else {
         snprintf(err, errlen, "sending failed: %s", strerror((int)-sent));
       }
-      return HENGE_NET_ERROR;
+      return HL_NET_ERROR;
     }
   }
-  return HENGE_NET_OK;
+  return HL_NET_OK;
 }
 
-long henge_conn_recv(henge_conn* conn, char* buf, size_t cap, int wait_ms, char* err, size_t errlen) {
+long hl_conn_recv(hl_conn* conn, char* buf, size_t cap, int wait_ms, char* err, size_t errlen) {
   const long long deadline = now_ms() + wait_ms;
+  short direction = POLLIN; /* what to wait for: mbedTLS may need to write first */
   for (;;) {
     long got;
-    henge_net_rc rc;
+    hl_net_rc rc;
     /* TLS may hold bytes of a record already read: they need no wait. */
     if (!conn->tls || mbedtls_ssl_get_bytes_avail(&conn->ssl) == 0) {
-      rc = wait_until(conn->fd, POLLIN, deadline, conn->stop);
-      if (rc != HENGE_NET_OK) return rc;
+      rc = wait_until(conn->fd, direction, deadline, conn->stop);
+      if (rc == HL_NET_ERROR) snprintf(err, errlen, "receiving failed: %s", strerror(errno));
+      if (rc != HL_NET_OK) return rc;
     }
     if (conn->tls) {
       got = mbedtls_ssl_read(&conn->ssl, (unsigned char*)buf, cap);
       if (got > 0) return got;
-      if (got == 0 || got == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return HENGE_NET_CLOSED;
+      if (got == 0 || got == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return HL_NET_CLOSED;
       if (got == MBEDTLS_ERR_SSL_WANT_READ || got == MBEDTLS_ERR_SSL_WANT_WRITE) {
-        if (now_ms() >= deadline) return HENGE_NET_TIMEOUT;
+        if (now_ms() >= deadline) return HL_NET_TIMEOUT;
+        direction = got == MBEDTLS_ERR_SSL_WANT_WRITE ? POLLOUT : POLLIN;
         continue; /* part of a record: wait for the rest */
       }
-      if (got == MBEDTLS_ERR_NET_CONN_RESET) return HENGE_NET_CLOSED;
+      direction = POLLIN;
+      if (got == MBEDTLS_ERR_NET_CONN_RESET) return HL_NET_CLOSED;
       tls_message((int)got, "receiving failed", err, errlen);
-      return HENGE_NET_ERROR;
+      return HL_NET_ERROR;
     }
     got = (long)recv(conn->fd, buf, cap, 0);
     if (got > 0) return got;
-    if (got == 0) return HENGE_NET_CLOSED;
+    if (got == 0) return HL_NET_CLOSED;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-      if (now_ms() >= deadline) return HENGE_NET_TIMEOUT;
+      if (now_ms() >= deadline) return HL_NET_TIMEOUT;
       continue;
     }
-    if (errno == ECONNRESET) return HENGE_NET_CLOSED;
+    if (errno == ECONNRESET) return HL_NET_CLOSED;
     snprintf(err, errlen, "receiving failed: %s", strerror(errno));
-    return HENGE_NET_ERROR;
+    return HL_NET_ERROR;
   }
 }
 
-void henge_conn_close(henge_conn* conn) {
+void hl_conn_close(hl_conn* conn) {
   if (conn->fd < 0) return;
   if (conn->tls) {
     (void)mbedtls_ssl_close_notify(&conn->ssl); /* one try: the socket does not block */

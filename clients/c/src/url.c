@@ -10,13 +10,16 @@ static int copy_part(char* to, size_t cap, const char* from, size_t n) {
   return 0;
 }
 
-int henge_url_parse(const char* text, henge_url* url) {
+int hl_url_parse(const char* text, hl_url* url) {
   const char* p;
   const char* end;
   const char* host_end;
   const char* port = NULL;
   size_t n;
   memset(url, 0, sizeof *url);
+  for (p = text; *p != '\0'; ++p) {
+    if ((unsigned char)*p <= ' ' || *p == 0x7f) return -1; /* spaces and control bytes are no URL's */
+  }
   if (strncmp(text, "http://", 7) == 0) {
     p = text + 7;
   } else if (strncmp(text, "https://", 8) == 0) {
@@ -53,9 +56,8 @@ int henge_url_parse(const char* text, henge_url* url) {
   } else {
     snprintf(url->port, sizeof url->port, "%s", url->tls ? "443" : "80");
   }
-  if (strpbrk(url->host, " \t\r\n") != NULL) return -1;
   n = strlen(end);
   while (n > 0 && end[n - 1] == '/') --n; /* "http://h/" is "http://h" */
-  if (strpbrk(end, " \t\r\n?#") != NULL || copy_part(url->prefix, sizeof url->prefix, end, n) != 0) return -1;
+  if (strpbrk(end, "?#") != NULL || copy_part(url->prefix, sizeof url->prefix, end, n) != 0) return -1;
   return 0;
 }

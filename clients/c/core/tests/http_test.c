@@ -146,6 +146,7 @@ void test_http_rejects_malformed_responses(void) {
   CHECK(ERROR_OF("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n") == HC_HTTP_BAD_CHUNK);
   CHECK(ERROR_OF("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n") == HC_HTTP_BAD_CHUNK);
   CHECK(ERROR_OF("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n11111111111111111\r\n") == HC_HTTP_BAD_CHUNK);
+  CHECK(ERROR_OF("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000000\r\n") == HC_HTTP_BAD_CHUNK);
   CHECK(ERROR_OF("HTTP/1.1 101 Switching\r\n\r\n") == HC_HTTP_BAD_STATUS_LINE);
   /* A head over the limit, fed a header line at a time (the head itself is not kept). */
   {
@@ -159,6 +160,18 @@ void test_http_rejects_malformed_responses(void) {
       fed += sizeof line - 1;
     }
     CHECK(r.last == HC_HTTP_ERROR && r.p.err == HC_HTTP_HEAD_TOO_LARGE && fed > HC_HTTP_MAX_HEAD - 64);
+  }
+  /* Interim responses count against the limit: an endless run of them is refused. */
+  {
+    static reply r;
+    static const char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    size_t fed = 0;
+    start(&r);
+    while (r.last == HC_HTTP_NEED_MORE && fed <= 2 * HC_HTTP_MAX_HEAD) {
+      FEED(&r, interim, 0);
+      fed += sizeof interim - 1;
+    }
+    CHECK(r.last == HC_HTTP_ERROR && r.p.err == HC_HTTP_HEAD_TOO_LARGE);
   }
   CHECK(strlen(hc_http_strerror(HC_HTTP_BAD_CHUNK)) > 0);
 }

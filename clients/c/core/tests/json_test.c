@@ -166,3 +166,31 @@ void test_json_strings_decode_to_utf8(void) {
   raw.len = 2;
   CHECK(hc_json_unescape(raw, &o) == -1);
 }
+
+void test_json_pointers_find_values(void) {
+  static const char text[] =
+      " {\"led\":{\"on\":true,\"level\":3},\"pins\":[10,[20,21],{\"x\":null}],"
+      "\"a/b\":1,\"m~n\":2,\"\\u00e9\":\"e\",\"\":\"empty\"} ";
+  const size_t len = sizeof text - 1;
+  hc_span v;
+  CHECK(hc_json_pointer(text, len, "/led/on", &v) == 1 && SAME(v.at, v.len, "true"));
+  CHECK(hc_json_pointer(text, len, "/led/level", &v) == 1 && SAME(v.at, v.len, "3"));
+  CHECK(hc_json_pointer(text, len, "/led", &v) == 1 && SAME(v.at, v.len, "{\"on\":true,\"level\":3}"));
+  CHECK(hc_json_pointer(text, len, "/pins/0", &v) == 1 && SAME(v.at, v.len, "10"));
+  CHECK(hc_json_pointer(text, len, "/pins/1/1", &v) == 1 && SAME(v.at, v.len, "21"));
+  CHECK(hc_json_pointer(text, len, "/pins/2/x", &v) == 1 && SAME(v.at, v.len, "null"));
+  CHECK(hc_json_pointer(text, len, "/a~1b", &v) == 1 && SAME(v.at, v.len, "1"));
+  CHECK(hc_json_pointer(text, len, "/m~0n", &v) == 1 && SAME(v.at, v.len, "2"));
+  CHECK(hc_json_pointer(text, len, "/\xC3\xA9", &v) == 1 && SAME(v.at, v.len, "\"e\""));
+  CHECK(hc_json_pointer(text, len, "/", &v) == 1 && SAME(v.at, v.len, "\"empty\""));
+  CHECK(hc_json_pointer(text, len, "", &v) == 1 && v.at[0] == '{' && v.at[v.len - 1] == '}');
+  CHECK(hc_json_pointer(text, len, "/pins/3", &v) == 0);
+  CHECK(hc_json_pointer(text, len, "/pins/01", &v) == 0);
+  CHECK(hc_json_pointer(text, len, "/pins/-", &v) == 0);
+  CHECK(hc_json_pointer(text, len, "/led/on/x", &v) == 0);
+  CHECK(hc_json_pointer(text, len, "/nope", &v) == 0);
+  CHECK(hc_json_pointer(text, len, "led", &v) == -1);
+  CHECK(hc_json_pointer(text, len, "/a~2b", &v) == -1);
+  CHECK(hc_json_pointer("{\"a\":1,}", sizeof("{\"a\":1,}") - 1, "/a", &v) == -1);
+  CHECK(hc_json_pointer("[]", 2, "/0", &v) == 0);
+}

@@ -8,6 +8,7 @@ typedef struct seen {
   char data[64];
   char id[HC_SSE_MAX_ID + 1];
   size_t oversized; /* data was NULL: the size reported */
+  int own_id;       /* the event had an id field of its own */
 } seen;
 
 typedef struct record {
@@ -38,6 +39,7 @@ static void feed(record* r, const char* bytes, size_t n) {
       copy_text(s->type, sizeof s->type, ev.type);
       copy_text(s->id, sizeof s->id, ev.id);
       s->oversized = ev.data == NULL ? ev.len : 0;
+      s->own_id = ev.id_in_event;
       CHECK(ev.data == NULL || (strlen(ev.data) == ev.len || memchr(ev.data, '\0', ev.len) != NULL));
       if (ev.data != NULL) copy_text(s->data, sizeof s->data, ev.data);
     }
@@ -59,11 +61,11 @@ static const char stream[] =
 static void check_stream(const record* r) {
   CHECK(r->count == 3);
   CHECK(strcmp(r->events[0].type, "config") == 0);
-  CHECK(strcmp(r->events[0].id, "42") == 0);
+  CHECK(strcmp(r->events[0].id, "42") == 0 && r->events[0].own_id);
   CHECK(strcmp(r->events[0].data, "{\"a\":1}") == 0);
   CHECK(strcmp(r->events[1].type, "message") == 0);
   CHECK(strcmp(r->events[1].data, "line one\nline two") == 0);
-  CHECK(strcmp(r->events[1].id, "42") == 0);
+  CHECK(strcmp(r->events[1].id, "42") == 0 && !r->events[1].own_id); /* left from before */
   CHECK(strcmp(r->events[2].type, "goaway") == 0);
   CHECK(strcmp(r->events[2].data, "{\"reason\":\"shutdown\"}") == 0);
   CHECK(hc_sse_retry_ms(&r->parser) == 2000);

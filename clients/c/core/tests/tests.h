@@ -13,6 +13,7 @@
   X(json_members_are_exact_bytes)                \
   X(json_keys_compare_through_escapes)           \
   X(json_strings_decode_to_utf8)                 \
+  X(json_pointers_find_values)                   \
   X(doc_takes_the_config_bytes_and_checks_them)  \
   X(doc_refuses_broken_documents)                \
   X(doc_goaway_reasons)                          \
@@ -27,7 +28,9 @@
   X(http_headers_the_protocol_reads)             \
   X(http_rejects_malformed_responses)            \
   X(http_no_body_statuses_and_interim)           \
-  X(http_request_heads)
+  X(http_request_heads)                          \
+  X(dns_queries_are_rfc1035)                     \
+  X(dns_answers_give_the_addresses)
 
 #define HC_DECLARE(name) void test_##name(void);
 HC_TESTS(HC_DECLARE)
