@@ -14,6 +14,16 @@ uint32_t hc_backoff_ms(unsigned failures, uint32_t base_ms, uint32_t cap_ms, uin
   return hc_random_upto(random, ceiling);
 }
 
+uint32_t hc_random_seed(uint32_t seed) {
+  uint32_t x = seed;
+  x ^= x >> 16;
+  x *= 0x85ebca6bu;
+  x ^= x >> 13;
+  x *= 0xc2b2ae35u;
+  x ^= x >> 16;
+  return x != 0 ? x : 0x9e3779b9u;
+}
+
 uint32_t hc_random_next(uint32_t* state) {
   uint32_t x = *state != 0 ? *state : 2463534242u;
   x ^= x << 13;

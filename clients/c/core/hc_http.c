@@ -318,6 +318,12 @@ hc_http_event hc_http_feed(hc_http* p, const char* in, size_t n, size_t* used, h
   }
 }
 
+void hc_http_unread(hc_http* p, size_t k) {
+  /* A body span leaves the parser in its data state (the move on is made at the next
+   * feed), so what was not used is owed again. */
+  if (p->state == S_LENGTH || p->state == S_CHUNK_DATA) p->remaining += k;
+}
+
 hc_http_event hc_http_end(hc_http* p) {
   if (p->state == S_UNTIL_CLOSE || p->state == S_DONE) {
     p->state = S_DONE;

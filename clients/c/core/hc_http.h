@@ -64,6 +64,9 @@ void hc_http_init(hc_http* p, int no_body);
  * again, even when none are left: after HC_HTTP_HEAD the next call may be DONE). A
  * HC_HTTP_BODY's bytes are in *body, pointing into in. */
 hc_http_event hc_http_feed(hc_http* p, const char* in, size_t n, size_t* used, hc_span* body);
+/* Gives back the last k bytes of the HC_HTTP_BODY span just returned, which the caller
+ * did not use: they are to be fed again. */
+void hc_http_unread(hc_http* p, size_t k);
 /* The connection ended. Returns HC_HTTP_DONE when that completes the response (a
  * body that runs to the close, or one already complete), else HC_HTTP_ERROR with err
  * HC_HTTP_TRUNCATED. */

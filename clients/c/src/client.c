@@ -75,7 +75,8 @@ typedef struct stream_state {
   int broken;       /* the connection failed (the error says how) */
   int http_error;   /* the answer was not HTTP the parser could read (the error says how) */
   int no_memory;    /* memory ran out (for an event or a config) */
-  char goaway[32];  /* the reason of a goaway event, or "" */
+  int has_goaway;   /* the stream ended with a goaway event */
+  hc_goaway goaway; /* its reason */
   double last_data; /* monotonic seconds of the last byte */
   int idle;         /* ended by 3 keepalives of silence */
   int connected;
@@ -661,7 +662,8 @@ static int on_event(stream_state* s, const hc_sse_event* ev) {
       return 1;
     }
   } else if (strcmp(ev->type, "goaway") == 0 && ev->data != NULL) {
-    snprintf(s->goaway, sizeof s->goaway, "%s", hc_goaway_name(hc_goaway_reason(ev->data, ev->len)));
+    s->has_goaway = 1;
+    s->goaway = hc_goaway_reason(ev->data, ev->len);
   }
   return s->client->stop ? 1 : 0;
 }
@@ -806,7 +808,7 @@ static henge_err stream_once(henge_client* c, henge_config_fn fn, void* user, st
     if (!s->broken) set_error(c, "the server closed the connection without an answer");
     result = HENGE_ERR_NETWORK;
   } else {
-    if (!s->broken) set_error(c, s->goaway[0] != '\0' ? s->goaway : "the stream ended");
+    if (!s->broken) set_error(c, s->has_goaway ? hc_goaway_name(s->goaway) : "the stream ended");
     result = HENGE_OK; /* the stream was held and ended */
   }
   free(s->event_buf);
@@ -832,17 +834,18 @@ static unsigned long delay_after(henge_client* c, henge_err err, const stream_st
     issue(c, HENGE_LOG_ERROR, line);
     return c->backoff_cap_ms;
   }
-  if (strcmp(s->goaway, HENGE_GOAWAY_DELETED) == 0 || strcmp(s->goaway, HENGE_GOAWAY_TOKEN_ROTATED) == 0 ||
-      strcmp(s->goaway, HENGE_GOAWAY_REPLACED) == 0) {
-    say(c, HENGE_LOG_ERROR, "the server ended the stream (goaway %s)%s; trying again in %.1f s", s->goaway,
-        strcmp(s->goaway, HENGE_GOAWAY_REPLACED) == 0 ? ": is a second client using this token?" : "", cap_s);
+  if (s->has_goaway &&
+      (s->goaway == HC_GOAWAY_DELETED || s->goaway == HC_GOAWAY_TOKEN_ROTATED || s->goaway == HC_GOAWAY_REPLACED)) {
+    say(c, HENGE_LOG_ERROR, "the server ended the stream (goaway %s)%s; trying again in %.1f s",
+        hc_goaway_name(s->goaway), s->goaway == HC_GOAWAY_REPLACED ? ": is a second client using this token?" : "",
+        cap_s);
     return c->backoff_cap_ms;
   }
-  if (strcmp(s->goaway, HENGE_GOAWAY_SHUTDOWN) == 0 || strcmp(s->goaway, HENGE_GOAWAY_OVERFLOW) == 0) {
+  if (s->has_goaway && (s->goaway == HC_GOAWAY_SHUTDOWN || s->goaway == HC_GOAWAY_OVERFLOW)) {
     delay = hc_random_upto(hc_random_next(&c->rng),
                            (uint32_t)(c->retry_ms < c->backoff_cap_ms ? c->retry_ms : c->backoff_cap_ms));
-    say(c, HENGE_LOG_INFO, "the server asked to reconnect (goaway %s); reconnecting in %.1f s", s->goaway,
-        (double)delay / 1000.0);
+    say(c, HENGE_LOG_INFO, "the server asked to reconnect (goaway %s); reconnecting in %.1f s",
+        hc_goaway_name(s->goaway), (double)delay / 1000.0);
     return delay;
   }
   delay = backoff_ms(c, (*failures)++);

@@ -27,4 +27,15 @@ void test_backoff_jitter_spans_zero_to_the_ceiling(void) {
   CHECK(low < 40 && high > 3960 && high <= 4000);
   state = 0; /* a zero state is replaced, not stuck */
   CHECK(hc_random_next(&state) != 0 && state != 0);
+  /* Small seeds start far apart: their first delays spread over the ceiling. */
+  low = UINT32_MAX;
+  high = 0;
+  for (i = 1; i <= 64; ++i) {
+    uint32_t s = hc_random_seed((uint32_t)i);
+    const uint32_t d = hc_backoff_ms(0, 500, 60000, hc_random_next(&s));
+    if (d < low) low = d;
+    if (d > high) high = d;
+  }
+  CHECK(low < 100 && high > 400);
+  CHECK(hc_random_seed(0) != 0);
 }
