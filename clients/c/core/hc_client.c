@@ -60,7 +60,9 @@ hc_client_do hc_client_next(hc_client* c, uint64_t now, uint64_t* at) {
     const uint64_t silent_at = c->last_data + (uint64_t)HC_KEEPALIVE_MULTIPLE * c->settings.keepalive_ms;
     /* A config to try again is fetched again: henged sends it on a new stream, as the
      * device's answer to it was not "applied". */
-    const uint64_t retry_at = c->state == ST_LIVE && c->retry_revision != 0 ? c->retry_due : NEVER;
+    /* (A stream that came up after it was due brings the config: it is not closed.) */
+    const uint64_t retry_at =
+        c->state == ST_LIVE && c->retry_revision != 0 && c->connected_at < c->retry_due ? c->retry_due : NEVER;
     if (now >= silent_at) return close_for(c, WHY_SILENCE);
     if (now >= retry_at) return close_for(c, WHY_RETRY);
     *at = earlier(earlier(silent_at, retry_at), ack_at);
@@ -110,10 +112,9 @@ void hc_client_stream_opened(hc_client* c, uint64_t now) {
   c->status = 0;
   c->retry_after_ms = 0;
   c->last_data = now;
-  c->connected_at = 0;
+  c->connected = 0;
   hc_http_init(&c->http, 0);
   hc_sse_init(&c->sse, c->doc_buf, c->doc_cap);
-  c->ack_due = now; /* a kept ack goes at once on a new connection */
 }
 
 /* Records an answer and keeps it to be sent. */
@@ -126,6 +127,7 @@ static void keep_answer(hc_client* c, uint64_t revision, int applied, const char
   c->ack_pending = 1;
   c->ack_failures = 0;
   c->ack_due = c->now;
+  ++c->answer_id; /* an ack under way for an older answer does not record this one */
 }
 
 /* A config answered before (henged sends it until it records the answer; after a
@@ -183,7 +185,9 @@ size_t hc_client_stream_feed(hc_client* c, const char* bytes, size_t n, uint64_t
       c->retry_after_ms = c->http.retry_after_s * 1000u;
       if (c->status == 200) {
         c->state = ST_LIVE;
+        c->connected = 1;
         c->connected_at = now;
+        c->ack_due = now; /* a kept ack goes at once on a new connection */
       } else {
         close_for(c, WHY_STATUS);
       }
@@ -212,7 +216,8 @@ size_t hc_client_stream_feed(hc_client* c, const char* bytes, size_t n, uint64_t
 void hc_client_stream_closed(hc_client* c, uint64_t now) {
   const uint32_t cap = c->settings.backoff_cap_ms;
   uint32_t delay;
-  if (c->connected_at != 0 && now - c->connected_at >= HC_HEALTHY_CONNECTION_MS) c->failures = 0;
+  if (c->connected && now - c->connected_at >= HC_HEALTHY_CONNECTION_MS) c->failures = 0;
+  c->connected = 0; /* a connection that fails next is not this healthy one */
   switch (c->state == ST_CLOSING ? c->why : WHY_DROPPED) {
     case WHY_RETRY:
       delay = 0;
@@ -260,6 +265,7 @@ void hc_client_answer(hc_client* c, hc_client_answer_kind kind, const char* reas
     len = sizeof fallback - 1;
   }
   keep_answer(c, revision, kind == HC_APPLIED, reason, len);
+  if (c->state == ST_OPEN || c->state == ST_LIVE) c->last_data = now; /* applying is not the server's silence */
   if (kind == HC_APPLIED) c->last_revision = revision;
   if (kind == HC_RETRY) {
     if (c->retry_revision != revision) c->retry_failures = 0;
@@ -313,6 +319,13 @@ static int end_call(hc_client* c, uint64_t now) {
   return c->call_done;
 }
 
+/* An ack that does not fit the board's buffer: kept, and asked for again after a
+ * backoff (not at once, over and over). Returns 0. */
+static size_t not_sent(hc_client* c) {
+  c->ack_due = c->now + backoff(c, &c->ack_failures);
+  return 0;
+}
+
 size_t hc_client_ack_request(hc_client* c, char* out, size_t cap) {
   char path[160];
   const size_t half = cap / 2;
@@ -320,7 +333,7 @@ size_t hc_client_ack_request(hc_client* c, char* out, size_t cap) {
   hc_request q;
   hc_out o;
   size_t body_len, head_len, reason_len = c->ack_error_len;
-  if (!join_path(path, sizeof path, c->settings.prefix, "/v1/device/ack")) return 0;
+  if (!join_path(path, sizeof path, c->settings.prefix, "/v1/device/ack")) return not_sent(c);
   /* The body first, in the buffer's second half: the head names its length. A reason
    * that does not fit (escaped, it may be 6 times its size) is cut until it does. */
   for (;;) {
@@ -334,16 +347,17 @@ size_t hc_client_ack_request(hc_client* c, char* out, size_t cap) {
     }
     body_len = hc_out_end(&o);
     if (body_len > 0) break;
-    if (reason_len == 0) return 0;
+    if (reason_len == 0) return not_sent(c);
     reason_len /= 2;
   }
   start_request(c, &q, "POST", path);
   q.has_body = 1;
   q.body_len = body_len;
   head_len = hc_http_request(out, half, &q);
-  if (head_len == 0) return 0;
+  if (head_len == 0) return not_sent(c);
   memmove(out + head_len, body, body_len);
   begin_call(c, 0);
+  c->sent_id = c->answer_id;
   return head_len + body_len;
 }
 
@@ -353,7 +367,14 @@ void hc_client_call_feed(hc_client* c, const char* bytes, size_t n) {
 
 void hc_client_call_end(hc_client* c, uint64_t now) {
   const uint32_t cap = c->settings.backoff_cap_ms;
+  const int sent = c->in_call && !c->polling;
   (void)end_call(c, now);
+  if (!sent) {
+    c->call_done = 0; /* nothing was under way: the ack is still to send */
+  } else if (c->sent_id != c->answer_id) {
+    c->ack_due = now; /* a newer answer was kept meanwhile: it goes now, whatever this one got */
+    return;
+  }
   if (c->call_done && c->call_status / 100 == 2) {
     c->ack_pending = 0; /* recorded */
     c->ack_failures = 0;
@@ -394,6 +415,7 @@ void hc_client_poll_feed(hc_client* c, const char* bytes, size_t n) {
 }
 
 hc_client_poll_result hc_client_poll_end(hc_client* c, uint64_t now) {
+  if (!c->in_call || !c->polling) return HC_POLL_FAILED; /* no poll was under way */
   if (!end_call(c, now)) return HC_POLL_FAILED;
   if (c->call_status == 304) return HC_POLL_NOT_MODIFIED;
   if (c->call_status != 200) return HC_POLL_FAILED;

@@ -6,6 +6,7 @@
  *   HC_DO_CONNECT  open the stream connection, send hc_client_stream_request()'s bytes,
  *                  call hc_client_stream_opened(); feed everything it receives to
  *                  hc_client_stream_feed(); when it closes, hc_client_stream_closed().
+ *                  A connection that could not be made: hc_client_stream_closed() alone.
  *   HC_DO_APPLY    apply hc_client_config(), then hc_client_answer().
  *   HC_DO_ACK      open a second connection, send hc_client_ack_request()'s bytes, feed
  *                  the answer to hc_client_call_feed(), then hc_client_call_end().
@@ -80,12 +81,13 @@ typedef struct hc_client {
   size_t doc_cap;
   size_t ack_error_len;
   uint32_t rng, retry_ms, retry_after_ms;
+  uint32_t answer_id, sent_id; /* which answer is kept, and which one the call under way carries */
   unsigned failures, ack_failures, retry_failures;
   unsigned status, call_status; /* of the stream's head, and of the ack's answer */
   unsigned char state;          /* the stream's: closed, open, live (200 in), to close */
   unsigned char why;            /* why it is to close */
   unsigned char goaway;         /* the reason of a goaway (hc_goaway) */
-  unsigned char ack_applied, ack_pending, in_call, call_done, have_doc, polling;
+  unsigned char ack_applied, ack_pending, in_call, call_done, have_doc, polling, connected;
   size_t poll_len; /* bytes of the polled document in the document buffer, or more when over */
   char ack_error[HC_CLIENT_ERROR_BYTES];
 } hc_client;

@@ -88,9 +88,10 @@ void test_client_applies_and_acknowledges(void) {
   ack_with(&client, 1020, recorded);
   CHECK(strstr(out, "POST /v1/device/ack HTTP/1.1\r\n") == out);
   CHECK(strstr(out, "\r\n\r\n{\"revision\":5,\"status\":\"applied\"}") != NULL);
-  CHECK(strstr(out, "Content-Length: 33\r\n") != NULL);               /* the body's length, as written above */
-  CHECK(next(&client, 1030, &at) == HC_DO_WAIT && at == 1010 + 3000); /* until 3 keepalives of silence */
-  CHECK(next(&client, 4010, &at) == HC_DO_CLOSE);
+  CHECK(strstr(out, "Content-Length: 33\r\n") != NULL); /* the body's length, as written above */
+  /* Until 3 keepalives of silence, counted from the answer (applying is not silence). */
+  CHECK(next(&client, 1030, &at) == HC_DO_WAIT && at == 1020 + 3000);
+  CHECK(next(&client, 4020, &at) == HC_DO_CLOSE);
 }
 
 void test_client_keeps_a_lost_ack_and_answers_a_resend(void) {
@@ -345,4 +346,103 @@ void test_client_polls_for_a_board_that_sleeps(void) {
     ack_with(&client, 50, recorded);
     CHECK(strstr(out, "{\"revision\":4,\"status\":\"rejected\",\"error\":\"the config is over") != NULL);
   }
+}
+
+void test_client_an_ack_under_way_does_not_record_a_newer_answer(void) {
+  uint64_t at;
+  size_t n;
+  start(&client, 0);
+  connect_stream(&client, 0);
+  n = config_event("5", "{}");
+  hc_client_stream_feed(&client, frame, n, 1);
+  hc_client_answer(&client, HC_APPLIED, NULL, 0, 1);
+  CHECK(next(&client, 1, &at) == HC_DO_ACK);
+  CHECK(hc_client_ack_request(&client, out, sizeof out) > 0); /* rev 5's ack is under way… */
+  n = config_event("6", "{\"b\":2}");
+  hc_client_stream_feed(&client, frame, n, 2); /* …when rev 6 comes and is answered */
+  CHECK(next(&client, 2, &at) == HC_DO_APPLY);
+  hc_client_answer(&client, HC_APPLIED, NULL, 0, 2);
+  hc_client_call_feed(&client, recorded, sizeof recorded - 1);
+  hc_client_call_end(&client, 3); /* rev 5's was recorded: rev 6's is still to send */
+  CHECK(next(&client, 3, &at) == HC_DO_ACK);
+  ack_with(&client, 3, recorded);
+  CHECK(strstr(out, "{\"revision\":6,\"status\":\"applied\"}") != NULL);
+  CHECK(next(&client, 4, &at) == HC_DO_WAIT && at == 2 + 3000);
+}
+
+void test_client_a_new_stream_waits_for_the_retried_config(void) {
+  uint64_t at;
+  size_t n;
+  uint32_t rng = hc_random_seed(7);
+  const uint64_t due = 10 + hc_backoff_ms(0, 500, 60000, hc_random_next(&rng));
+  start(&client, 0);
+  connect_stream(&client, 0);
+  n = config_event("3", "{}");
+  hc_client_stream_feed(&client, frame, n, 10);
+  hc_client_answer(&client, HC_RETRY, "busy", 4, 10);
+  ack_with(&client, 10, recorded);
+  CHECK(next(&client, due, &at) == HC_DO_CLOSE);
+  hc_client_stream_closed(&client, due);
+  /* The new stream's head comes alone: the stream is kept, and the config follows. */
+  connect_stream(&client, due);
+  CHECK(next(&client, due + 1, &at) == HC_DO_WAIT);
+  hc_client_stream_feed(&client, frame, n, due + 2);
+  CHECK(next(&client, due + 2, &at) == HC_DO_APPLY);
+}
+
+void test_client_applying_is_not_silence(void) {
+  uint64_t at;
+  size_t n;
+  start(&client, 0);
+  connect_stream(&client, 0);
+  n = config_event("4", "{}");
+  hc_client_stream_feed(&client, frame, n, 100);
+  CHECK(next(&client, 100, &at) == HC_DO_APPLY);
+  hc_client_answer(&client, HC_APPLIED, NULL, 0, 5100); /* 5 s applying, over 3 keepalives */
+  ack_with(&client, 5100, recorded);
+  CHECK(next(&client, 5100, &at) == HC_DO_WAIT && at == 5100 + 3000);
+}
+
+void test_client_an_ack_that_does_not_fit_backs_off(void) {
+  uint64_t at;
+  size_t n;
+  char tiny[40];
+  start(&client, 0);
+  connect_stream(&client, 0);
+  n = config_event("7", "{}");
+  hc_client_stream_feed(&client, frame, n, 1);
+  hc_client_answer(&client, HC_APPLIED, NULL, 0, 1);
+  CHECK(next(&client, 1, &at) == HC_DO_ACK);
+  CHECK(hc_client_ack_request(&client, tiny, sizeof tiny) == 0);
+  hc_client_call_end(&client, 1);                       /* the board says the call could not be made */
+  CHECK(next(&client, 1, &at) != HC_DO_ACK || at != 1); /* not asked again at once… */
+  CHECK(next(&client, 2000, &at) == HC_DO_ACK);         /* …but again after a backoff */
+  ack_with(&client, 2000, recorded);
+  CHECK(strstr(out, "{\"revision\":7,\"status\":\"applied\"}") != NULL);
+}
+
+void test_client_sends_a_kept_ack_only_once_the_stream_is_taken(void) {
+  static const char busy[] = "HTTP/1.1 503 Busy\r\nRetry-After: 9\r\nContent-Length: 0\r\n\r\n";
+  uint64_t at;
+  size_t n;
+  start(&client, 0);
+  connect_stream(&client, 0);
+  n = config_event("2", "{}");
+  hc_client_stream_feed(&client, frame, n, 1);
+  hc_client_answer(&client, HC_APPLIED, NULL, 0, 1);
+  /* The ack fails; the stream drops; the ack's backoff is 60 s away (Retry-After). */
+  ack_with(&client, 1, "HTTP/1.1 503 Busy\r\nRetry-After: 60\r\nContent-Length: 0\r\n\r\n");
+  hc_client_stream_closed(&client, 2);
+  CHECK(next(&client, 2, &at) == HC_DO_WAIT && at <= 2 + 500); /* the stream first */
+  CHECK(next(&client, at, &at) == HC_DO_CONNECT);
+  hc_client_stream_opened(&client, 600);
+  CHECK(next(&client, 600, &at) == HC_DO_WAIT);               /* connected, but not taken yet: no ack */
+  hc_client_stream_feed(&client, busy, sizeof busy - 1, 601); /* refused: still no ack */
+  CHECK(next(&client, 601, &at) == HC_DO_CLOSE);
+  hc_client_stream_closed(&client, 601);
+  CHECK(next(&client, 601, &at) != HC_DO_ACK);
+  CHECK(next(&client, at, &at) == HC_DO_CONNECT);
+  hc_client_stream_opened(&client, 9601);
+  hc_client_stream_feed(&client, head, sizeof head - 1, 9602); /* taken: the kept ack goes at once */
+  CHECK(next(&client, 9602, &at) == HC_DO_ACK);
 }
