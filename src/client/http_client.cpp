@@ -221,18 +221,24 @@ asio::awaitable<core::Result<tcp::resolver::results_type>> resolve(Call& call, c
   co_return results;
 }
 
+// Clears Call::close when the connection it closes goes away, on every way out: a
+// cancel() posted while connecting must not reach a stream that no longer exists.
+struct ForgetClose {
+  Call& call;
+  ~ForgetClose() { call.close = nullptr; }
+};
+
 asio::awaitable<Outcome> run_plain(Call& call, const Url& server, const Plan& plan) {
   auto endpoints = co_await resolve(call, server);
   if (!endpoints) co_return std::move(endpoints).error();
   beast::tcp_stream stream(call.ioc);
   call.close = [&stream] { stream.close(); };
+  const ForgetClose forget{call};  // after the stream: gone before it
   stream.expires_at(next_expiry(plan, plan.connect_timeout));
   if (auto [ec, ep] = co_await stream.async_connect(*endpoints, kNoThrow); ec) {
     co_return transport_error(call, "connecting to " + server.host_header(), ec);
   }
-  auto outcome = co_await exchange(stream, call, server, plan);
-  call.close = nullptr;
-  co_return outcome;
+  co_return co_await exchange(stream, call, server, plan);
 }
 
 asio::awaitable<Outcome> run_tls(Call& call, asio::ssl::context& tls, const Url& server, const Plan& plan) {
@@ -240,6 +246,7 @@ asio::awaitable<Outcome> run_tls(Call& call, asio::ssl::context& tls, const Url&
   if (!endpoints) co_return std::move(endpoints).error();
   beast::ssl_stream<beast::tcp_stream> stream(call.ioc, tls);
   call.close = [&stream] { beast::get_lowest_layer(stream).close(); };
+  const ForgetClose forget{call};  // after the stream: gone before it
   auto& socket = beast::get_lowest_layer(stream);
   socket.expires_at(next_expiry(plan, plan.connect_timeout));
   if (auto [ec, ep] = co_await socket.async_connect(*endpoints, kNoThrow); ec) {
@@ -255,9 +262,7 @@ asio::awaitable<Outcome> run_tls(Call& call, asio::ssl::context& tls, const Url&
   if (auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kNoThrow); ec) {
     co_return transport_error(call, "TLS handshake with " + server.host_header(), ec);
   }
-  auto outcome = co_await exchange(stream, call, server, plan);
-  call.close = nullptr;
-  co_return outcome;
+  co_return co_await exchange(stream, call, server, plan);
 }
 
 }  // namespace
