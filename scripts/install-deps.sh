@@ -17,6 +17,7 @@ packages=(
   libsqlite3-dev libpq-dev libssl-dev libcli11-dev libvalijson-dev libre2-dev
   libgtest-dev
   libmbedtls-dev libcjson-dev libgpiod-dev
+  liblwip-dev  # the lwIP port (the Pico W's) is tested on this host over Debian's lwIP
   jq  # the README's curl walkthrough reads revisions and tokens from the answers
 )
 if (( want_test )); then

@@ -63,6 +63,10 @@ cross_check() {  # debian-arch, toolchain, qemu command, extra cmake arguments..
 # called outside <string.h>, the deepest stack) and its unit tests on a Cortex-M0 and a
 # Cortex-M3 under qemu.
 clients/c/core/mcu/check.sh build/mcu
+# The lwIP port as a Pico W builds it (NO_SYS, Cortex-M0+): no state of its own, nothing
+# called outside lwIP, the core and <string.h>. (On this host it runs the device-client
+# contract suite over Debian's lwIP: henge-lwip-host, in the integration tests.)
+clients/c/ports/lwip/mcu/check.sh build/mcu-lwip
 
 cross_check arm64 aarch64-linux-gnu "qemu-aarch64 -L /usr/aarch64-linux-gnu"
 # 32-bit Raspberry Pi OS, every board from the ARMv6 Pi Zero on: a static build (armel

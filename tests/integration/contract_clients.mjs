@@ -1,10 +1,11 @@
-// The three device clients behind one interface, for the client contract suite:
-// henge-agent, libhenge's example (print_configs) and henge-pi. Each runs as a real
+// The device clients behind one interface, for the client contract suite: henge-agent,
+// libhenge's example (print_configs), henge-pi, and the lwIP port as a Pico W runs it
+// (henge-lwip-host: libhenge-core's engine over lwIP's TCP). Each runs as a real
 // process against a server URL (henged, or the fault proxy in front of it).
 //
 // What a client applied is recorded the same way for each: henge-agent and henge-pi
 // run an apply command that appends $HENGE_REVISION to a log once it succeeded; the
-// example prints "applied <revision>". A test reads `applies()`.
+// example and the lwIP host print "applied <revision>". A test reads `applies()`.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ const BINARIES = {
   agent: process.env.HENGE_AGENT_BIN,
   example: process.env.HENGE_C_EXAMPLE_BIN,
   pi: process.env.HENGE_PI_BIN,
+  lwip: process.env.HENGE_LWIP_HOST_BIN,
 };
 
 // HENGE_PI_RUNNER runs a cross-built henge-pi, e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu".
@@ -23,14 +25,20 @@ const PI_RUNNER = (process.env.HENGE_PI_RUNNER ?? '').split(' ').filter(Boolean)
 
 // The kinds whose binary was given (HENGE_CONTRACT_CLIENTS narrows them, e.g. "pi").
 export function clientKinds() {
-  const wanted = (process.env.HENGE_CONTRACT_CLIENTS ?? 'agent,example,pi').split(',').filter(Boolean);
+  const wanted = (process.env.HENGE_CONTRACT_CLIENTS ?? 'agent,example,pi,lwip').split(',').filter(Boolean);
   for (const k of wanted) if (!BINARIES[k]) throw new Error(`no binary for the ${k} client (HENGE_*_BIN)`);
   return wanted;
 }
 
-// Whether a kind writes a file and runs commands (the example only calls back).
+// The kinds that print what they apply (a program's callback), rather than write a
+// file and run commands.
+function printsApplies(kind) {
+  return kind === 'example' || kind === 'lwip';
+}
+
+// Whether a kind writes a file and runs commands.
 export function hasHooks(kind) {
-  return kind !== 'example';
+  return !printsApplies(kind);
 }
 
 export class ContractClient {
@@ -82,7 +90,7 @@ export class ContractClient {
 
   #argv() {
     const o = this.options;
-    if (this.kind === 'example') return [this.server, this.tokenFile, ...(this.lastApplied ? [String(this.lastApplied)] : [])];
+    if (printsApplies(this.kind)) return [this.server, this.tokenFile, ...(this.lastApplied ? [String(this.lastApplied)] : [])];
     const argv = ['--server', this.server, '--token-file', this.tokenFile, '--output', this.output,
       '--state-dir', this.stateDir, '--keepalive', String(o.keepalive),
       '--backoff-base', String(o.backoffBase), '--backoff-cap', String(o.backoffCap),
@@ -96,7 +104,7 @@ export class ContractClient {
   #env() {
     const o = this.options;
     const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' };
-    if (this.kind === 'example') {
+    if (printsApplies(this.kind)) {
       env.HENGE_KEEPALIVE_MS = String(Math.round(o.keepalive * 1000));
       env.HENGE_BACKOFF_BASE_MS = String(Math.round(o.backoffBase * 1000));
       env.HENGE_BACKOFF_CAP_MS = String(Math.round(o.backoffCap * 1000));
@@ -115,7 +123,7 @@ export class ContractClient {
     this.proc = spawn(cmd, args, { env: this.#env(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.on('data', (d) => {
       this.log += d;
-      if (this.kind !== 'example') return;
+      if (!printsApplies(this.kind)) return;
       out += d;
       let nl;
       while ((nl = out.indexOf('\n')) >= 0) {
@@ -136,7 +144,7 @@ export class ContractClient {
 
   // The revisions applied, in order, across restarts.
   applies() {
-    if (this.kind === 'example') return [...this.exampleApplies];
+    if (printsApplies(this.kind)) return [...this.exampleApplies];
     if (!existsSync(this.appliesFile)) return [];
     return readFileSync(this.appliesFile, 'utf8').split('\n').filter(Boolean).map(Number);
   }
@@ -144,7 +152,7 @@ export class ContractClient {
   // The revisions the client ran its check on (the verify command, or the example's
   // callback), applied or not: a config answered again must not be checked again.
   checks() {
-    if (this.kind === 'example') {
+    if (printsApplies(this.kind)) {
       return [...this.log.matchAll(/^(?:applied|rejected) (\d+)/gm)].map((m) => Number(m[1]));
     }
     if (!existsSync(this.checksFile)) return [];
@@ -153,7 +161,7 @@ export class ContractClient {
 
   // What the client holds as its config: the output file, or what the example printed.
   config() {
-    if (this.kind === 'example') {
+    if (printsApplies(this.kind)) {
       const lines = this.log.split('\n').filter((l) => l.startsWith('applied '));
       return lines.length ? lines.at(-1).replace(/^applied \d+ /, '') : null;
     }

@@ -7,8 +7,16 @@
 #include "hc_text.h"
 
 enum { ST_CLOSED, ST_OPEN, ST_LIVE, ST_CLOSING };
-/* Why the stream is to close, which says when to open it again. */
-enum { WHY_DROPPED, WHY_STATUS, WHY_GOAWAY, WHY_BAD_DOCUMENT, WHY_SILENCE, WHY_RETRY };
+/* Why the stream is to close, which says when to open it again (and what
+ * hc_client_closed_info says). */
+enum {
+  WHY_DROPPED = HC_CLOSED_DROPPED,
+  WHY_STATUS = HC_CLOSED_STATUS,
+  WHY_GOAWAY = HC_CLOSED_GOAWAY,
+  WHY_BAD_DOCUMENT = HC_CLOSED_BAD_DOCUMENT,
+  WHY_SILENCE = HC_CLOSED_SILENCE,
+  WHY_RETRY = HC_CLOSED_RETRY
+};
 
 #define NEVER UINT64_MAX
 
@@ -35,6 +43,9 @@ void hc_client_init(hc_client* c, const hc_client_settings* settings, char* doc,
   c->retry_ms = HC_DEFAULT_RETRY_MS;
   c->doc_buf = doc;
   c->doc_cap = cap;
+  if (c->settings.max_config == 0 || c->settings.max_config > cap) {
+    c->settings.max_config = cap > HC_EVENT_OVERHEAD ? cap - HC_EVENT_OVERHEAD : cap;
+  }
   c->state = ST_CLOSED;
 }
 
@@ -144,6 +155,21 @@ static int answered_before(hc_client* c, uint64_t revision) {
   return 1;
 }
 
+/* Rejects a config over the device's limit, naming the limit so the operator can act
+ * on it. */
+static void reject_oversized(hc_client* c, uint64_t revision) {
+  char why[80];
+  hc_out o;
+  size_t n;
+  hc_out_init(&o, why, sizeof why);
+  hc_out_str(&o, "the config is over this device's limit of ");
+  hc_out_u64(&o, c->settings.max_config);
+  hc_out_str(&o, " bytes");
+  n = hc_out_end(&o);
+  c->retry_revision = 0; /* a newer revision: an older one's retry must not apply over it */
+  keep_answer(c, revision, 0, why, n);
+}
+
 /* Handles one event. Returns non-zero when the stream must stop being fed. */
 static int on_event(hc_client* c, const hc_sse_event* ev) {
   if (strcmp(ev->type, "goaway") == 0) {
@@ -153,18 +179,21 @@ static int on_event(hc_client* c, const hc_sse_event* ev) {
   }
   if (strcmp(ev->type, "config") != 0) return 0;
   if (ev->data == NULL) {
-    /* Over the buffer: rejected, naming the limit, so the operator can act on it. */
+    /* Over the buffer: answered by the event's own id (an earlier event's is not it). */
     uint64_t revision = 0;
-    static const char why[] = "the config is over this device's limit (its document buffer)";
     if (ev->id_in_event && hc_parse_u64(ev->id, strlen(ev->id), HC_MAX_REVISION, &revision) == 0 && revision > 0) {
-      c->retry_revision = 0;
-      keep_answer(c, revision, 0, why, sizeof why - 1);
+      reject_oversized(c, revision);
     }
     return 0;
   }
-  if (hc_doc_check(ev->data, ev->len, &c->doc) != HC_DOC_OK) {
+  c->doc_err = (unsigned char)hc_doc_check(ev->data, ev->len, &c->doc);
+  if (c->doc_err != HC_DOC_OK) {
     close_for(c, WHY_BAD_DOCUMENT); /* nothing in it is trusted; henged sends it again */
     return 1;
+  }
+  if (c->doc.config.len > c->settings.max_config) {
+    reject_oversized(c, c->doc.revision);
+    return 0;
   }
   if (answered_before(c, c->doc.revision)) return 0;
   c->have_doc = 1;
@@ -245,6 +274,8 @@ void hc_client_stream_closed(hc_client* c, uint64_t now) {
       delay = backoff(c, &c->failures);
       break;
   }
+  c->closed_why = c->state == ST_CLOSING ? c->why : WHY_DROPPED;
+  c->closed_delay = delay;
   c->connect_at = now + delay;
   c->state = ST_CLOSED;
   c->have_doc = 0; /* a config not applied yet comes again on the next stream */
@@ -351,6 +382,7 @@ size_t hc_client_ack_request(hc_client* c, char* out, size_t cap) {
     reason_len /= 2;
   }
   start_request(c, &q, "POST", path);
+  q.close = 1;
   q.has_body = 1;
   q.body_len = body_len;
   head_len = hc_http_request(out, half, &q);
@@ -400,6 +432,7 @@ size_t hc_client_poll_request(hc_client* c, char* out, size_t cap) {
   hc_out_str(&o, "\"");
   (void)hc_out_end(&o);
   start_request(c, &q, "GET", path);
+  q.close = 1;
   if (c->last_revision > 0) {
     q.extra_name = "If-None-Match";
     q.extra_value = etag;
@@ -421,13 +454,15 @@ hc_client_poll_result hc_client_poll_end(hc_client* c, uint64_t now) {
   if (c->call_status != 200) return HC_POLL_FAILED;
   if (c->poll_len > c->doc_cap) {
     /* Its revision is in the ETag: the operator learns of the limit from the ack. */
-    static const char why[] = "the config is over this device's limit (its document buffer)";
     if (c->call.etag_revision == 0) return HC_POLL_FAILED;
-    c->retry_revision = 0;
-    keep_answer(c, c->call.etag_revision, 0, why, sizeof why - 1);
+    reject_oversized(c, c->call.etag_revision);
     return HC_POLL_TOO_LARGE;
   }
   if (hc_doc_check(c->doc_buf, c->poll_len, &c->doc) != HC_DOC_OK) return HC_POLL_FAILED;
+  if (c->doc.config.len > c->settings.max_config) {
+    reject_oversized(c, c->doc.revision);
+    return HC_POLL_TOO_LARGE;
+  }
   if (answered_before(c, c->doc.revision)) return HC_POLL_ANSWERED;
   c->have_doc = 1;
   return HC_POLL_CONFIG;
@@ -435,4 +470,27 @@ hc_client_poll_result hc_client_poll_end(hc_client* c, uint64_t now) {
 
 uint64_t hc_client_last_revision(const hc_client* c) {
   return c->last_revision;
+}
+
+void hc_client_set_token(hc_client* c, const char* token) {
+  c->settings.token = token;
+}
+
+int hc_client_call_done(const hc_client* c) {
+  return c->in_call && c->call_done;
+}
+
+void hc_client_closed_info(const hc_client* c, hc_client_closed* out) {
+  out->reason = (hc_client_closed_reason)c->closed_why;
+  out->status = c->status;
+  out->goaway = (hc_goaway)c->goaway;
+  out->doc_err = (hc_doc_err)c->doc_err;
+  out->delay_ms = c->closed_delay;
+}
+
+uint64_t hc_client_kept_answer(const hc_client* c, int* applied, const char** reason, size_t* len) {
+  *applied = c->ack_applied;
+  *reason = c->ack_error;
+  *len = c->ack_error_len;
+  return c->ack_pending ? c->ack_revision : 0;
 }

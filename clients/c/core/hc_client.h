@@ -45,6 +45,7 @@ typedef struct hc_client_settings {
   uint32_t backoff_base_ms; /* 0: HC_BACKOFF_BASE_MS */
   uint32_t backoff_cap_ms;  /* 0: HC_BACKOFF_CAP_MS */
   uint32_t seed;            /* randomness for the jitter (say, a hardware RNG's word) */
+  size_t max_config;        /* the largest config applied; 0: the document buffer less HC_EVENT_OVERHEAD */
 } hc_client_settings;
 
 typedef enum hc_client_do {
@@ -88,6 +89,8 @@ typedef struct hc_client {
   unsigned char why;            /* why it is to close */
   unsigned char goaway;         /* the reason of a goaway (hc_goaway) */
   unsigned char ack_applied, ack_pending, in_call, call_done, have_doc, polling, connected;
+  unsigned char closed_why, doc_err; /* of the stream closed last, for hc_client_closed_info */
+  uint32_t closed_delay;
   size_t poll_len; /* bytes of the polled document in the document buffer, or more when over */
   char ack_error[HC_CLIENT_ERROR_BYTES];
 } hc_client;
@@ -141,5 +144,36 @@ hc_client_poll_result hc_client_poll_end(hc_client* c, uint64_t now);
 
 /* The revision applied last: what the board remembers across restarts. */
 uint64_t hc_client_last_revision(const hc_client* c);
+
+/* Uses another token from the next request on (a rotation); it is used where it is. */
+void hc_client_set_token(hc_client* c, const char* token);
+
+/* Whether the call under way has its whole answer: its connection may be closed. */
+int hc_client_call_done(const hc_client* c);
+
+/* Why the stream closed last, for a board's log. */
+typedef enum hc_client_closed_reason {
+  HC_CLOSED_DROPPED = 0,      /* the connection failed or ended, or was not HTTP */
+  HC_CLOSED_STATUS = 1,       /* henged answered with a status other than 200 */
+  HC_CLOSED_GOAWAY = 2,       /* henged sent a goaway */
+  HC_CLOSED_BAD_DOCUMENT = 3, /* a config document did not check out: asked for again */
+  HC_CLOSED_SILENCE = 4,      /* nothing for HC_KEEPALIVE_MULTIPLE keepalives */
+  HC_CLOSED_RETRY = 5         /* reopened to fetch a config to try again */
+} hc_client_closed_reason;
+
+typedef struct hc_client_closed {
+  hc_client_closed_reason reason;
+  unsigned status;    /* the stream's status (0: no head came) */
+  hc_goaway goaway;   /* HC_CLOSED_GOAWAY: its reason */
+  hc_doc_err doc_err; /* HC_CLOSED_BAD_DOCUMENT: what did not check out */
+  uint32_t delay_ms;  /* how long until the stream is opened again */
+} hc_client_closed;
+
+/* What the last hc_client_stream_closed() saw. */
+void hc_client_closed_info(const hc_client* c, hc_client_closed* out);
+
+/* The answer kept to be sent (HC_DO_ACK): its revision (0: none), whether it is
+ * "applied", and a rejection's reason (len bytes, not NUL-terminated). */
+uint64_t hc_client_kept_answer(const hc_client* c, int* applied, const char** reason, size_t* len);
 
 #endif

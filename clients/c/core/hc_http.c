@@ -395,6 +395,7 @@ size_t hc_http_request(char* out, size_t cap, const hc_request* r) {
   if (r->user_agent != NULL) header(&o, "User-Agent", r->user_agent);
   if (r->accept != NULL) header(&o, "Accept", r->accept);
   if (r->extra_name != NULL) header(&o, r->extra_name, r->extra_value);
+  if (r->close) header(&o, "Connection", "close");
   if (r->has_body) {
     header(&o, "Content-Type", "application/json");
     hc_out_str(&o, "Content-Length: ");

@@ -86,6 +86,7 @@ typedef struct hc_request {
   const char* extra_value;
   int has_body; /* a JSON body of body_len bytes follows the head */
   size_t body_len;
+  int close; /* "Connection: close": one request on this connection */
 } hc_request;
 
 /* Writes the request's head into out[0..cap), NUL-terminated. Returns its length, or

@@ -50,16 +50,28 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case HC_DO_ACK: {
+        const char* reason;
+        size_t reason_len;
+        int applied;
+        const uint64_t kept = hc_client_kept_answer(&c, &applied, &reason, &reason_len);
         const size_t n = hc_client_ack_request(&c, request, sizeof request);
+        if (kept == 0 || reason_len > HC_CLIENT_ERROR_BYTES || (applied && reason_len != 0)) abort();
         if (n == 0 || n > sizeof request) abort();
         hc_client_call_feed(&c, (const char*)data + at, len);
+        (void)hc_client_call_done(&c); /* a driver may close once it is */
         hc_client_call_end(&c, now);
+        if (hc_client_call_done(&c)) abort(); /* no call is under way */
         break;
       }
-      case HC_DO_CLOSE:
+      case HC_DO_CLOSE: {
+        hc_client_closed info;
         hc_client_stream_closed(&c, now);
+        hc_client_closed_info(&c, &info);
+        if ((unsigned)info.reason > HC_CLOSED_RETRY || info.delay_ms > HC_BACKOFF_CAP_MS) abort();
+        if (op & 8) hc_client_set_token(&c, (op & 16) ? "rotated" : "t");
         open = 0;
         break;
+      }
       case HC_DO_WAIT:
         if ((op & 7) == 4 && !open) {
           /* A wake that polls instead of holding the stream. */

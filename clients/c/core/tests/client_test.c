@@ -171,8 +171,61 @@ void test_client_rejects_an_oversized_config_naming_the_limit(void) {
   hc_client_stream_feed(&client, frame, n + 562, 3);
   CHECK(next(&client, 3, &at) == HC_DO_ACK);
   ack_with(&client, 3, recorded);
-  CHECK(strstr(out, "{\"revision\":9,\"status\":\"rejected\",\"error\":\"the config is over this device's limit") !=
-        NULL);
+  CHECK(strstr(out,
+               "{\"revision\":9,\"status\":\"rejected\","
+               "\"error\":\"the config is over this device's limit of 512 bytes\"}") != NULL);
+}
+
+void test_client_holds_configs_to_its_limit(void) {
+  hc_client_settings s;
+  uint64_t at;
+  const char* reason;
+  int applied = 1;
+  size_t len, n;
+  memset(&s, 0, sizeof s);
+  s.host = "henge.local";
+  s.token = "hdt_board";
+  s.max_config = 16;
+  hc_client_init(&client, &s, doc_buf, sizeof doc_buf);
+  connect_stream(&client, 0);
+  /* Within the document buffer, over the limit: rejected, and the stream stays. */
+  n = config_event("4", "{\"blob\":\"xxxxxxxxxxxx\"}");
+  CHECK(hc_client_stream_feed(&client, frame, n, 1) == n);
+  CHECK(hc_client_kept_answer(&client, &applied, &reason, &len) == 4 && !applied &&
+        SAME(reason, len, "the config is over this device's limit of 16 bytes"));
+  CHECK(next(&client, 1, &at) == HC_DO_ACK);
+  ack_with(&client, 1, recorded);
+  CHECK(hc_client_kept_answer(&client, &applied, &reason, &len) == 0); /* recorded */
+  CHECK(strstr(out, "Connection: close\r\n") != NULL);                 /* one request a call */
+  n = config_event("5", "{\"n\":5}");
+  hc_client_stream_feed(&client, frame, n, 2);
+  CHECK(next(&client, 2, &at) == HC_DO_APPLY);
+}
+
+void test_client_says_why_the_stream_closed(void) {
+  static const char refused[] = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n";
+  hc_client_closed info;
+  uint64_t at;
+  size_t n;
+  start(&client, 0);
+  CHECK(next(&client, 0, &at) == HC_DO_CONNECT);
+  hc_client_stream_opened(&client, 0);
+  hc_client_stream_feed(&client, refused, sizeof refused - 1, 0);
+  CHECK(next(&client, 0, &at) == HC_DO_CLOSE);
+  hc_client_stream_closed(&client, 0);
+  hc_client_closed_info(&client, &info);
+  CHECK(info.reason == HC_CLOSED_STATUS && info.status == 401 && info.delay_ms == 60000);
+  /* A rotated token goes in the next request. */
+  hc_client_set_token(&client, "hdt_rotated");
+  connect_stream(&client, 60000);
+  CHECK(strstr(out, "Authorization: Bearer hdt_rotated\r\n") != NULL);
+  n = config_event("3", "{}");
+  frame[n - 5] = frame[n - 5] == '0' ? '1' : '0';
+  hc_client_stream_feed(&client, frame, n, 60001);
+  CHECK(next(&client, 60001, &at) == HC_DO_CLOSE);
+  hc_client_stream_closed(&client, 60001);
+  hc_client_closed_info(&client, &info);
+  CHECK(info.reason == HC_CLOSED_BAD_DOCUMENT && info.doc_err != HC_DOC_OK && info.status == 200);
 }
 
 void test_client_reconnects_as_the_server_asks(void) {

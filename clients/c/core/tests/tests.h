@@ -36,6 +36,8 @@
   X(client_after_a_restart_answers_without_applying)        \
   X(client_hands_out_one_config_at_a_time)                  \
   X(client_rejects_an_oversized_config_naming_the_limit)    \
+  X(client_holds_configs_to_its_limit)                      \
+  X(client_says_why_the_stream_closed)                      \
   X(client_reconnects_as_the_server_asks)                   \
   X(client_waits_out_statuses)                              \
   X(client_tries_a_passing_failure_again)                   \
