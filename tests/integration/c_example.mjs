@@ -13,8 +13,11 @@ if (!EXAMPLE) throw new Error('HENGE_C_EXAMPLE_BIN must name libhenge\'s print_c
 const PI = process.env.HENGE_PI_BIN;
 
 export class CExample {
-  constructor({ server, token, valgrind = process.env.VALGRIND, pi = false, env = {} }) {
+  // `binary` runs another program with the example's arguments and output (the lwIP
+  // port's host build, henge-lwip-host).
+  constructor({ server, token, valgrind = process.env.VALGRIND, pi = false, binary = EXAMPLE, env = {} }) {
     this.server = server;
+    this.binary = binary;
     this.env = env;
     this.dir = tempDir('henge-c-');
     this.tokenFile = join(this.dir, 'token');
@@ -37,7 +40,7 @@ export class CExample {
   }
 
   start() {
-    const [binary, argv] = this.pi ? [PI, this.piArgs()] : [EXAMPLE, [this.server, this.tokenFile]];
+    const [binary, argv] = this.pi ? [PI, this.piArgs()] : [this.binary, [this.server, this.tokenFile]];
     const [cmd, args] = this.valgrind
       ? [this.valgrind, ['--quiet', '--error-exitcode=99', '--leak-check=full',
         '--errors-for-leak-kinds=definite,indirect', binary, ...argv]]

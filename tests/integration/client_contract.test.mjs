@@ -401,6 +401,27 @@ hookScenario('a state directory that cannot be written does not fail the apply',
   await c.client.waitLog(/space/i);
 });
 
+// For the clients that answer in a program's callback (libhenge's example, the lwIP
+// port): a passing failure (HENGE_RETRY, HC_RETRY) while a file exists.
+const callbackScenarios = [
+  ['a passing failure is tried again with backoff on the same stream, and applies once it passes', async (t, h, kind) => {
+    const busy = join(tempDir('henge-retry-'), 'busy');
+    writeFileSync(busy, '');
+    const c = await setup(t, h, kind);
+    const first = await c.write({ n: 1 });
+    await c.settled(first);
+    const rev = await c.write({ retry_while: busy });
+    const failed = await c.failed();
+    assert.match(failed.error, /waiting for/);
+    const tries = () => (c.client.log.match(new RegExp(`^retry ${rev}$`, 'gm')) ?? []).length;
+    await waitFor(() => tries() >= 2, 10000, 'a second try');
+    rmSync(busy);
+    await c.settled(rev);
+    assert.equal(c.proxy.heldStreams().length, 1, 'retried without a reconnect');
+    assert.deepEqual(c.client.applies(), [first, rev]);
+  }],
+];
+
 const piScenarios = [
   ['the LED shows the config again after a restart', async (t, h, kind) => {
     const c = await setup(t, h, kind);
@@ -440,6 +461,7 @@ test('device-client contract', { concurrency: true }, async (t) => {
   await Promise.all(clientKinds().map((kind) => t.test(kind, async (tk) => {
     const all = [...scenarios];
     if (hasHooks(kind)) all.push(...hookScenarios);
+    else all.push(...callbackScenarios.map(([name, fn]) => ({ name, fn })));
     if (kind === 'pi') all.push(...piScenarios.map(([name, fn]) => ({ name, fn })));
     for (const s of all) await tk.test(s.name, (ts) => s.fn(ts, h, kind));
   })));

@@ -1,4 +1,5 @@
-// libhenge (the example client) and henge-pi under valgrind through a long run: 100
+// libhenge (the example client), henge-pi and the lwIP port (henge-lwip-host: the
+// microcontroller engine over Debian's lwIP) under valgrind through a long run: 100
 // config pushes and 10 henged restarts (half graceful, half kill -9). The client must converge after each, and end with no
 // memory error and nothing definitely or indirectly lost (valgrind exits 99 otherwise).
 
@@ -10,7 +11,11 @@ import { CExample } from '../integration/c_example.mjs';
 const PUSHES = 100;
 const RESTARTS = 10;
 
-for (const [name, pi] of [['libhenge (the example client)', false], ['henge-pi', true]]) {
+const LWIP_HOST = process.env.HENGE_LWIP_HOST_BIN;
+if (!LWIP_HOST) throw new Error('HENGE_LWIP_HOST_BIN must name henge-lwip-host');
+
+for (const [name, pi, binary] of [['libhenge (the example client)', false, undefined], ['henge-pi', true, undefined],
+  ['the lwIP port (henge-lwip-host)', false, LWIP_HOST]]) {
   test(`valgrind, ${name}: ${PUSHES} pushes and ${RESTARTS} henged restarts, no error, no leak`, async (t) => {
     assert.ok(process.env.VALGRIND, 'VALGRIND must name valgrind');
     let h = await new Henged({ args: ['--keepalive', '0.3'] }).start();
@@ -22,7 +27,7 @@ for (const [name, pi] of [['libhenge (the example client)', false], ['henge-pi',
     });
     const r = await h.post('/v1/devices', { id: 'soak' });
     assert.equal(r.status, 201);
-    const client = new CExample({ server: h.url, token: r.json.token, pi }).start();
+    const client = new CExample({ server: h.url, token: r.json.token, pi, ...(binary ? { binary } : {}) }).start();
     t.after(() => client.stop());
     await client.waitApplied(undefined, 30000);
 

@@ -57,26 +57,35 @@ static hc_client_do close_for(hc_client* c, unsigned char why) {
 
 hc_client_do hc_client_next(hc_client* c, uint64_t now, uint64_t* at) {
   const uint64_t ack_at = c->ack_pending && !c->in_call ? c->ack_due : NEVER;
+  /* A config to try again is applied again where it lies, when nothing has written over
+   * it since; otherwise it is fetched again (below). */
+  const uint64_t retry_here_at = c->retry_revision != 0 && c->retry_in_buffer && !c->in_call ? c->retry_due : NEVER;
   c->now = now;
   *at = NEVER;
   if (c->have_doc) return HC_DO_APPLY;
   if (now >= ack_at) return HC_DO_ACK;
+  if (now >= retry_here_at) {
+    c->have_doc = 1; /* c->doc still describes it */
+    return HC_DO_APPLY;
+  }
   if (c->state == ST_CLOSING) return HC_DO_CLOSE;
   if (c->state == ST_CLOSED) {
     if (now >= c->connect_at) return HC_DO_CONNECT;
-    *at = earlier(c->connect_at, ack_at);
+    *at = earlier(earlier(c->connect_at, ack_at), retry_here_at);
     return HC_DO_WAIT;
   }
   {
     const uint64_t silent_at = c->last_data + (uint64_t)HC_KEEPALIVE_MULTIPLE * c->settings.keepalive_ms;
-    /* A config to try again is fetched again: henged sends it on a new stream, as the
-     * device's answer to it was not "applied". */
-    /* (A stream that came up after it was due brings the config: it is not closed.) */
+    /* A config to try again that is no longer in the buffer is fetched again: henged
+     * sends it on a new stream, as the device's answer to it was not "applied". (A
+     * stream that came up after it was due brings the config: it is not closed.) */
     const uint64_t retry_at =
-        c->state == ST_LIVE && c->retry_revision != 0 && c->connected_at < c->retry_due ? c->retry_due : NEVER;
+        c->state == ST_LIVE && c->retry_revision != 0 && !c->retry_in_buffer && c->connected_at < c->retry_due
+            ? c->retry_due
+            : NEVER;
     if (now >= silent_at) return close_for(c, WHY_SILENCE);
     if (now >= retry_at) return close_for(c, WHY_RETRY);
-    *at = earlier(earlier(silent_at, retry_at), ack_at);
+    *at = earlier(earlier(earlier(silent_at, retry_at), ack_at), retry_here_at);
     return HC_DO_WAIT;
   }
 }
@@ -191,6 +200,7 @@ static int on_event(hc_client* c, const hc_sse_event* ev) {
     close_for(c, WHY_BAD_DOCUMENT); /* nothing in it is trusted; henged sends it again */
     return 1;
   }
+  if (c->doc.revision == c->retry_revision) c->retry_in_buffer = 1; /* sent again: here it is */
   if (c->doc.config.len > c->settings.max_config) {
     reject_oversized(c, c->doc.revision);
     return 0;
@@ -227,6 +237,9 @@ size_t hc_client_stream_feed(hc_client* c, const char* bytes, size_t n, uint64_t
         size_t took = 0;
         const int got = hc_sse_feed(&c->sse, body.at + off, body.len - off, &took, &e);
         off += took;
+        /* An event's data is written over the buffer: a config kept there to try again
+         * is no longer whole (on_event says when it is this one again). */
+        if (got || c->sse.len > 0 || c->sse.oversized > 0) c->retry_in_buffer = 0;
         if (got && on_event(c, &e)) break;
       }
       if (hc_sse_retry_ms(&c->sse) != HC_SSE_NO_RETRY) c->retry_ms = hc_sse_retry_ms(&c->sse);
@@ -302,8 +315,10 @@ void hc_client_answer(hc_client* c, hc_client_answer_kind kind, const char* reas
     if (c->retry_revision != revision) c->retry_failures = 0;
     c->retry_revision = revision;
     c->retry_due = now + backoff(c, &c->retry_failures);
+    c->retry_in_buffer = 1; /* the document just applied is in the buffer */
   } else {
     c->retry_revision = 0;
+    c->retry_in_buffer = 0;
   }
   c->have_doc = 0;
 }
@@ -315,6 +330,7 @@ static void begin_call(hc_client* c, int polling) {
   c->call_done = 0;
   c->call_status = 0;
   c->poll_len = 0;
+  if (polling) c->retry_in_buffer = 0; /* the poll's answer goes into the buffer */
   hc_http_init(&c->call, 0);
 }
 
@@ -459,6 +475,7 @@ hc_client_poll_result hc_client_poll_end(hc_client* c, uint64_t now) {
     return HC_POLL_TOO_LARGE;
   }
   if (hc_doc_check(c->doc_buf, c->poll_len, &c->doc) != HC_DOC_OK) return HC_POLL_FAILED;
+  if (c->doc.revision == c->retry_revision) c->retry_in_buffer = 1;
   if (c->doc.config.len > c->settings.max_config) {
     reject_oversized(c, c->doc.revision);
     return HC_POLL_TOO_LARGE;

@@ -90,6 +90,7 @@ typedef struct hc_client {
   unsigned char goaway;         /* the reason of a goaway (hc_goaway) */
   unsigned char ack_applied, ack_pending, in_call, call_done, have_doc, polling, connected;
   unsigned char closed_why, doc_err; /* of the stream closed last, for hc_client_closed_info */
+  unsigned char retry_in_buffer;     /* the document to try again is still whole in the buffer */
   uint32_t closed_delay;
   size_t poll_len; /* bytes of the polled document in the document buffer, or more when over */
   char ack_error[HC_CLIENT_ERROR_BYTES];

@@ -1,7 +1,8 @@
 /* Prints each config a device receives: the smallest complete libhenge program.
  *   print_configs SERVER TOKEN_FILE [LAST_REVISION]
- * It accepts every config except one holding "reject": true, which it rejects, so tests
- * can see both acks. The token file is read again at every connection; the library's
+ * It accepts every config except one holding "reject": true, which it rejects, and one
+ * holding "retry_while": "PATH" while that file exists, which it asks to be tried again
+ * (HENGE_RETRY), so tests can see every answer. The token file is read again at every connection; the library's
  * log goes to stderr. HENGE_KEEPALIVE_MS, HENGE_BACKOFF_BASE_MS, HENGE_BACKOFF_CAP_MS
  * (default 1000 here), HENGE_MAX_CONFIG_BYTES and HENGE_CA_FILE set those options. SIGTERM or SIGINT
  * ends it with exit 0. */
@@ -30,9 +31,31 @@ static unsigned long env_number(const char* name, unsigned long fallback) {
   return v != NULL && *v != '\0' ? strtoul(v, NULL, 10) : fallback;
 }
 
+/* The path of a config's "retry_while" (a plain string), into out; 0 when there is none. */
+static int retry_path(const char* config, char* out, size_t cap) {
+  const char* at = strstr(config, "\"retry_while\":\"");
+  size_t n;
+  if (at == NULL) return 0;
+  at += strlen("\"retry_while\":\"");
+  n = strcspn(at, "\"\\");
+  if (at[n] != '"' || n == 0 || n >= cap) return 0;
+  memcpy(out, at, n);
+  out[n] = '\0';
+  return 1;
+}
+
 static int print_config(void* user, long long revision, const char* config, size_t len, char* err, size_t errlen) {
+  char path[512];
+  FILE* busy;
   (void)user;
   (void)len;
+  if (retry_path(config, path, sizeof path) && (busy = fopen(path, "r")) != NULL) {
+    fclose(busy);
+    snprintf(err, errlen, "waiting for %s to go", path);
+    printf("retry %lld\n", revision);
+    fflush(stdout);
+    return HENGE_RETRY;
+  }
   if (strstr(config, "\"reject\":true") != NULL) {
     snprintf(err, errlen, "this device refuses revision %lld", revision);
     printf("rejected %lld\n", revision);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hc_client.h"
+#include "hc_protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 

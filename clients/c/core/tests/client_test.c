@@ -295,7 +295,30 @@ void test_client_tries_a_passing_failure_again(void) {
   hc_client_stream_feed(&client, frame, n, 11);
   CHECK(next(&client, 11, &at) == HC_DO_ACK);
   ack_with(&client, 11, recorded);
-  /* When it is due, the stream is opened again and henged sends the config. */
+  /* When it is due, it is applied again where it lies, on the same stream. */
+  CHECK(next(&client, due, &at) == HC_DO_APPLY);
+  CHECK(hc_client_config(&client, &config, &len) == 6 && SAME(config, len, "{\"disk\":\"full\"}"));
+  hc_client_answer(&client, HC_APPLIED, NULL, 0, due + 20);
+  CHECK(hc_client_last_revision(&client) == 6);
+  CHECK(next(&client, due + 20, &at) == HC_DO_ACK);
+}
+
+void test_client_fetches_a_retry_written_over(void) {
+  static const char other[] = "event: note\ndata: {\"something\":\"else\"}\n\n";
+  uint64_t at, due;
+  const char* config;
+  size_t len, n;
+  start(&client, 4);
+  connect_stream(&client, 0);
+  n = config_event("6", "{\"disk\":\"full\"}");
+  hc_client_stream_feed(&client, frame, n, 10);
+  CHECK(next(&client, 10, &at) == HC_DO_APPLY);
+  hc_client_answer(&client, HC_RETRY, "no space left", 13, 10);
+  ack_with(&client, 10, recorded);
+  /* Another event's data lands in the buffer: the document is gone from it. */
+  CHECK(hc_client_stream_feed(&client, other, sizeof other - 1, 11) == sizeof other - 1);
+  CHECK(next(&client, 11, &due) == HC_DO_WAIT && due != UINT64_MAX);
+  /* So, when due, the stream is opened again and henged sends the config. */
   CHECK(next(&client, due, &at) == HC_DO_CLOSE);
   hc_client_stream_closed(&client, due);
   connect_stream(&client, due);
@@ -303,8 +326,6 @@ void test_client_tries_a_passing_failure_again(void) {
   hc_client_stream_feed(&client, frame, n, due + 10);
   CHECK(next(&client, due + 10, &at) == HC_DO_APPLY);
   CHECK(hc_client_config(&client, &config, &len) == 6);
-  hc_client_answer(&client, HC_APPLIED, NULL, 0, due + 20);
-  CHECK(hc_client_last_revision(&client) == 6);
 }
 
 void test_client_cuts_a_long_reason_to_fit(void) {
@@ -424,6 +445,7 @@ void test_client_an_ack_under_way_does_not_record_a_newer_answer(void) {
 }
 
 void test_client_a_new_stream_waits_for_the_retried_config(void) {
+  static const char other[] = "event: note\ndata: {}\n\n";
   uint64_t at;
   size_t n;
   uint32_t rng = hc_random_seed(7);
@@ -434,6 +456,7 @@ void test_client_a_new_stream_waits_for_the_retried_config(void) {
   hc_client_stream_feed(&client, frame, n, 10);
   hc_client_answer(&client, HC_RETRY, "busy", 4, 10);
   ack_with(&client, 10, recorded);
+  hc_client_stream_feed(&client, other, sizeof other - 1, 11); /* over the document: it is fetched again */
   CHECK(next(&client, due, &at) == HC_DO_CLOSE);
   hc_client_stream_closed(&client, due);
   /* The new stream's head comes alone: the stream is kept, and the config follows. */

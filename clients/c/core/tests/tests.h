@@ -41,6 +41,7 @@
   X(client_reconnects_as_the_server_asks)                   \
   X(client_waits_out_statuses)                              \
   X(client_tries_a_passing_failure_again)                   \
+  X(client_fetches_a_retry_written_over)                    \
   X(client_cuts_a_long_reason_to_fit)                       \
   X(client_polls_for_a_board_that_sleeps)                   \
   X(client_an_ack_under_way_does_not_record_a_newer_answer) \

@@ -6,8 +6,9 @@
  *
  *   henge-lwip-host SERVER TOKEN_FILE [LAST_REVISION]
  *
- * It prints like libhenge's example: "applied <revision> <config>", or "rejected
- * <revision>" for a config holding "reject":true; its log goes to stderr. SERVER is
+ * It prints like libhenge's example: "applied <revision> <config>", "rejected
+ * <revision>" for a config holding "reject":true, "retry <revision>" while the file a
+ * config's "retry_while" names exists; its log goes to stderr. SERVER is
  * http://host:port[/prefix] (an IPv4 address, or localhost). HENGE_KEEPALIVE_MS,
  * HENGE_BACKOFF_BASE_MS, HENGE_BACKOFF_CAP_MS (default 1000 here) and
  * HENGE_MAX_CONFIG_BYTES set those options; the token file is read again before every
@@ -222,11 +223,26 @@ static err_t loop_netif_init(struct netif* netif) {
 
 /* ---- the device ---- */
 
-/* Accepts every config but one whose "reject" is true, as libhenge's example does. */
+/* Accepts every config but one whose "reject" is true, and asks for one whose
+ * "retry_while" names a file that exists to be tried again, as libhenge's example does. */
 static hc_client_answer_kind print_config(void* user, uint64_t revision, const char* config, size_t len, char* why,
                                           size_t why_cap) {
-  hc_span reject;
+  hc_span reject, retry, raw;
   (void)user;
+  if (hc_json_pointer(config, len, "/retry_while", &retry) == 1 && hc_json_string_raw(retry, &raw) == 0 &&
+      raw.len > 0 && raw.len < 512 && memchr(raw.at, '\\', raw.len) == NULL) {
+    char path[512];
+    FILE* busy;
+    memcpy(path, raw.at, raw.len);
+    path[raw.len] = '\0';
+    if ((busy = fopen(path, "r")) != NULL) {
+      fclose(busy);
+      snprintf(why, why_cap, "waiting for %s to go", path);
+      printf("retry %llu\n", (unsigned long long)revision);
+      fflush(stdout);
+      return HC_RETRY;
+    }
+  }
   if (hc_json_pointer(config, len, "/reject", &reject) == 1 && reject.len == 4 && memcmp(reject.at, "true", 4) == 0) {
     snprintf(why, why_cap, "this device refuses revision %llu", (unsigned long long)revision);
     printf("rejected %llu\n", (unsigned long long)revision);
