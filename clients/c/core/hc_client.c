@@ -497,6 +497,14 @@ int hc_client_call_done(const hc_client* c) {
   return c->in_call && c->call_done;
 }
 
+unsigned hc_client_call_status(const hc_client* c) {
+  return c->call_status;
+}
+
+int hc_client_stream_live(const hc_client* c) {
+  return c->state == ST_LIVE;
+}
+
 void hc_client_closed_info(const hc_client* c, hc_client_closed* out) {
   out->reason = (hc_client_closed_reason)c->closed_why;
   out->status = c->status;

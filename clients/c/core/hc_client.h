@@ -152,6 +152,12 @@ void hc_client_set_token(hc_client* c, const char* token);
 /* Whether the call under way has its whole answer: its connection may be closed. */
 int hc_client_call_done(const hc_client* c);
 
+/* The status of the last call's answer (an ack's, a poll's); 0 when none came. */
+unsigned hc_client_call_status(const hc_client* c);
+
+/* Whether the stream is live: henged answered it with 200. */
+int hc_client_stream_live(const hc_client* c);
+
 /* Why the stream closed last, for a board's log. */
 typedef enum hc_client_closed_reason {
   HC_CLOSED_DROPPED = 0,      /* the connection failed or ended, or was not HTTP */

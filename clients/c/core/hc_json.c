@@ -443,3 +443,12 @@ hc_json_kind hc_json_kind_of(hc_span value) {
       return HC_JSON_NUMBER;
   }
 }
+
+int hc_json_flag(const char* text, size_t len, const char* pointer) {
+  hc_span value;
+  const int found = hc_json_pointer(text, len, pointer, &value);
+  if (found == 0) return 0;
+  if (found < 0) return -1;
+  if (hc_json_kind_of(value) == HC_JSON_TRUE) return 1;
+  return hc_json_kind_of(value) == HC_JSON_FALSE ? 0 : -1;
+}

@@ -72,4 +72,9 @@ typedef enum hc_json_kind {
 /* The kind of a value span handed out by this scan. */
 hc_json_kind hc_json_kind_of(hc_span value);
 
+/* A switch in a config: the value at pointer (as hc_json_pointer reads it). Returns 1
+ * for true, 0 for false or no value there, -1 for any other value or text that is not
+ * valid JSON. */
+int hc_json_flag(const char* text, size_t len, const char* pointer);
+
 #endif

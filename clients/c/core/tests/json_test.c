@@ -194,3 +194,15 @@ void test_json_pointers_find_values(void) {
   CHECK(hc_json_pointer("{\"a\":1,}", sizeof("{\"a\":1,}") - 1, "/a", &v) == -1);
   CHECK(hc_json_pointer("[]", 2, "/0", &v) == 0);
 }
+
+void test_json_flags_are_true_false_or_wrong(void) {
+  static const char config[] = "{\"led\":{\"on\":true,\"off\":false,\"word\":\"true\",\"n\":1}}";
+  const size_t n = sizeof config - 1;
+  CHECK(hc_json_flag(config, n, "/led/on") == 1);
+  CHECK(hc_json_flag(config, n, "/led/off") == 0);
+  CHECK(hc_json_flag(config, n, "/led/missing") == 0); /* no key: off */
+  CHECK(hc_json_flag(config, n, "/led/word") == -1);   /* a string is not a switch */
+  CHECK(hc_json_flag(config, n, "/led/n") == -1);
+  CHECK(hc_json_flag(config, n, "/led") == -1);
+  CHECK(hc_json_flag("{\"on\":tru}", 10, "/on") == -1); /* not JSON */
+}

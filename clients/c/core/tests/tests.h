@@ -14,6 +14,7 @@
   X(json_keys_compare_through_escapes)                      \
   X(json_strings_decode_to_utf8)                            \
   X(json_pointers_find_values)                              \
+  X(json_flags_are_true_false_or_wrong)                     \
   X(doc_takes_the_config_bytes_and_checks_them)             \
   X(doc_refuses_broken_documents)                           \
   X(doc_goaway_reasons)                                     \

@@ -40,10 +40,8 @@ static void log_start(henge_lwip* h, hc_out* o, const char* text) {
 
 static void log_end(henge_lwip* h, hc_out* o) {
   if (h->s.log == NULL) return;
-  if (hc_out_end(o) == 0) {
-    /* Cut: what fits is still worth saying. */
-    h->line[sizeof h->line - 1] = '\0';
-  }
+  /* What fit is still worth saying when the rest did not. */
+  h->line[o->len < sizeof h->line ? o->len : sizeof h->line - 1] = '\0';
   h->s.log(h->s.user, h->line);
 }
 
@@ -63,6 +61,17 @@ static void drop(henge_lwip* h, struct altcp_pcb* pcb) {
   if (altcp_close(pcb) == ERR_OK) return;
   altcp_abort(pcb); /* out of memory for the FIN */
   if (pcb == h->in_callback) h->aborted_in_callback = 1;
+}
+
+/* Aborts pcb from inside its own callback (lwIP must then be told ERR_ABRT): after a
+ * failed certificate check, a close could let TLS read state it has freed. */
+static void abort_here(henge_lwip* h, struct altcp_pcb* pcb) {
+  altcp_arg(pcb, NULL);
+  altcp_recv(pcb, NULL);
+  altcp_err(pcb, NULL);
+  altcp_sent(pcb, NULL);
+  altcp_abort(pcb);
+  h->aborted_in_callback = 1;
 }
 
 /* A callback of pcb begins, and ends with what lwIP must be told. */
@@ -179,7 +188,6 @@ static err_t on_stream_recv(void* arg, struct altcp_pcb* pcb, struct pbuf* p, er
   henge_lwip* h = (henge_lwip*)arg;
   const uint32_t gen = h->stream_gen; /* a stream opened while this one is fed is not it */
   struct pbuf* q;
-  const u16_t total = p != NULL ? p->tot_len : 0;
   int stuck = 0;
   enter(h, pcb);
   if (p == NULL || err != ERR_OK) {
@@ -195,6 +203,8 @@ static err_t on_stream_recv(void* arg, struct altcp_pcb* pcb, struct pbuf* p, er
        * does that, then the rest is fed. */
       const size_t took = hc_client_stream_feed(&h->engine, (const char*)q->payload + off, q->len - off, now_ms(h));
       off += took;
+      /* Taken: the window opens now, so a close the engine asks for next is a FIN. */
+      if (took > 0) altcp_recved(pcb, (u16_t)took);
       stuck = took == 0 ? stuck + 1 : 0;
       if (stuck > 1) {
         close_stream(h); /* the engine takes nothing, twice: do not spin */
@@ -204,7 +214,6 @@ static err_t on_stream_recv(void* arg, struct altcp_pcb* pcb, struct pbuf* p, er
     }
   }
   pbuf_free(p);
-  if (h->stream_gen == gen && h->stream != NULL) altcp_recved(pcb, total);
   return leave(h);
 }
 
@@ -350,6 +359,8 @@ static err_t on_call_connected(void* arg, struct altcp_pcb* pcb, err_t err) {
   (void)err;
   enter(h, pcb);
   if (!verified(h, pcb) || !send_bytes(pcb, h->request, strlen(h->request))) {
+    abort_here(h, pcb);
+    h->call = NULL;
     end_call(h);
     pump(h);
   } else {
@@ -435,7 +446,7 @@ static void arm(henge_lwip* h, uint64_t at, uint64_t now) {
   sys_untimeout(on_timer, h);
   if (at == NEVER) return; /* bytes will come, or a callback */
   wait = at > now ? at - now : 0;
-  sys_timeout((u32_t)(wait < 0x7fffffff ? wait : 0x7fffffff), on_timer, h);
+  sys_timeout((u32_t)(wait < 0x3fffffff ? wait : 0x3fffffff), on_timer, h); /* lwIP's largest */
 }
 
 static void pump(henge_lwip* h) {

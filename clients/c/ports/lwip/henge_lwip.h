@@ -79,7 +79,9 @@ typedef struct henge_lwip {
 err_t henge_lwip_start(henge_lwip* h, const henge_lwip_settings* settings, char* doc, size_t cap);
 
 /* Stops: both connections closed at once, nothing sent (an answer not sent yet is
- * given again when henged resends its config to the next start). */
+ * given again when henged resends its config to the next start). A name lookup under
+ * way cannot be cancelled: h must stay where it is until it has answered (a board's
+ * client is static anyway). */
 void henge_lwip_stop(henge_lwip* h);
 
 /* The revision applied last: what the board keeps across restarts

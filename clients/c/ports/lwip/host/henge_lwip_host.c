@@ -12,7 +12,8 @@
  * http://host:port[/prefix] (an IPv4 address, or localhost). HENGE_KEEPALIVE_MS,
  * HENGE_BACKOFF_BASE_MS, HENGE_BACKOFF_CAP_MS (default 1000 here) and
  * HENGE_MAX_CONFIG_BYTES set those options; the token file is read again before every
- * connection. SIGTERM or SIGINT ends it with exit 0. */
+ * connection. SIGTERM or SIGINT ends it with exit 0. The server must be on loopback
+ * (127.0.0.0/8): the relay connects and sends in lwIP's thread. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -69,8 +70,9 @@ static void relay_forget_pcb(relay* r) {
   relay_release(r);
 }
 
-/* Writes what lwIP can take of henged's bytes; closes lwIP's side after the last. */
-static void relay_flush(relay* r) {
+/* Writes what lwIP can take of henged's bytes; closes lwIP's side after the last.
+ * Returns 1 when it had to abort the pcb (a callback of its own returns ERR_ABRT). */
+static int relay_flush(relay* r) {
   while (r->pcb != NULL && r->pending_len > 0) {
     size_t n = tcp_sndbuf(r->pcb);
     if (n == 0) break;
@@ -79,20 +81,23 @@ static void relay_flush(relay* r) {
     memmove(r->pending, r->pending + n, r->pending_len - n);
     r->pending_len -= n;
   }
-  if (r->pcb == NULL) return;
+  if (r->pcb == NULL) return 0;
   tcp_output(r->pcb);
   if (r->host_eof && r->pending_len == 0) {
     struct tcp_pcb* pcb = r->pcb;
     relay_forget_pcb(r);
-    if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+    if (tcp_close(pcb) != ERR_OK) {
+      tcp_abort(pcb);
+      return 1;
+    }
   }
+  return 0;
 }
 
 static err_t relay_sent(void* arg, struct tcp_pcb* pcb, u16_t len) {
   (void)pcb;
   (void)len;
-  if (arg != NULL) relay_flush((relay*)arg);
-  return ERR_OK;
+  return arg != NULL && relay_flush((relay*)arg) ? ERR_ABRT : ERR_OK;
 }
 
 /* The device sent bytes (or closed): they go to henged. */
@@ -112,8 +117,13 @@ static err_t relay_recv(void* arg, struct tcp_pcb* pcb, struct pbuf* p, err_t er
     size_t off = 0;
     while (off < q->len) {
       const ssize_t n = send(r->fd, (const char*)q->payload + off, q->len - off, MSG_NOSIGNAL);
-      if (n <= 0 && errno == EINTR) continue;
-      if (n <= 0) break;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        /* henged is gone: a gap in the bytes must not follow. relay_err releases. */
+        pbuf_free(p);
+        tcp_abort(pcb);
+        return ERR_ABRT;
+      }
       off += (size_t)n;
     }
   }
@@ -160,7 +170,7 @@ static void* relay_reader(void* arg) {
       memcpy(r->pending + r->pending_len, buf, (size_t)n);
       r->pending_len += (size_t)n;
     }
-    relay_flush(r);
+    (void)relay_flush(r); /* not in a callback: an abort needs no telling */
     UNLOCK_TCPIP_CORE();
     if (n <= 0) break;
   }
@@ -259,8 +269,10 @@ static void print_log(void* user, const char* line) {
   fprintf(stderr, "henge-lwip-host: %s\n", line);
 }
 
-/* The token file's first line, read again for every connection (NULL: none yet). */
+/* The token file's first line, read again for every connection (NULL: none yet).
+ * The engine sends g_token from where it is, so it changes only for a good one. */
 static const char* read_token(void* user) {
+  char line[MAX_TOKEN + 2];
   FILE* f = fopen(g_token_file, "r");
   size_t n;
   (void)user;
@@ -268,14 +280,15 @@ static const char* read_token(void* user) {
     fprintf(stderr, "henge-lwip-host: cannot read a device token from %s\n", g_token_file);
     return NULL;
   }
-  if (fgets(g_token, sizeof g_token, f) == NULL) g_token[0] = '\0';
+  if (fgets(line, sizeof line, f) == NULL) line[0] = '\0';
   fclose(f);
-  n = strcspn(g_token, "\r\n");
-  g_token[n] = '\0';
-  if (n == 0) {
+  n = strcspn(line, "\r\n");
+  line[n] = '\0';
+  if (n == 0 || n > MAX_TOKEN) {
     fprintf(stderr, "henge-lwip-host: no device token in %s\n", g_token_file);
     return NULL;
   }
+  memcpy(g_token, line, n + 1);
   return g_token;
 }
 
@@ -308,7 +321,12 @@ static int parse_server(const char* url) {
   g_server.sin_family = AF_INET;
   g_server.sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 10));
   if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
-  return inet_pton(AF_INET, host, &g_server.sin_addr) == 1 && g_server.sin_port != 0 ? 0 : -1;
+  /* Loopback only: the relay connects and sends in lwIP's thread, which a slow peer
+   * would hold up. */
+  return inet_pton(AF_INET, host, &g_server.sin_addr) == 1 && g_server.sin_port != 0 &&
+                 (ntohl(g_server.sin_addr.s_addr) >> 24) == 127
+             ? 0
+             : -1;
 }
 
 static pthread_mutex_t g_ready_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -338,7 +356,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (parse_server(argv[1]) != 0) {
-    fprintf(stderr, "henge-lwip-host: %s is not http://address:port[/prefix]\n", argv[1]);
+    fprintf(stderr, "henge-lwip-host: %s is not http://127.x.y.z:port[/prefix] (or localhost)\n", argv[1]);
     return 2;
   }
   g_token_file = argv[2];

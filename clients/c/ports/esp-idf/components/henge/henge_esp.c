@@ -32,10 +32,12 @@ typedef struct henge_esp {
   size_t off, len;
   char request[REQUEST_BYTES];
   char why[HC_CLIENT_ERROR_BYTES];
-  volatile bool stopping;
 } henge_esp;
 
-static henge_esp* volatile g_running; /* one device, one task */
+/* One device, one task. stop() only raises a flag: it never reaches the task's memory,
+ * which the task frees itself as it ends. */
+static volatile bool g_running;
+static volatile bool g_stop;
 
 static uint64_t now_ms(void) {
   return (uint64_t)(esp_timer_get_time() / 1000);
@@ -64,9 +66,13 @@ static esp_tls_t* connect_to(henge_esp* h) {
 }
 
 static bool write_all(esp_tls_t* tls, const char* bytes, size_t n) {
+  const uint64_t deadline = now_ms() + TIMEOUT_MS;
   while (n > 0) {
     const ssize_t w = esp_tls_conn_write(tls, bytes, n);
-    if (w == ESP_TLS_ERR_SSL_WANT_READ || w == ESP_TLS_ERR_SSL_WANT_WRITE) continue;
+    if ((w == ESP_TLS_ERR_SSL_WANT_READ || w == ESP_TLS_ERR_SSL_WANT_WRITE) && now_ms() < deadline && !g_stop) {
+      vTaskDelay(1);
+      continue;
+    }
     if (w <= 0) return false;
     bytes += w;
     n -= (size_t)w;
@@ -163,7 +169,7 @@ static void send_ack(henge_esp* h) {
   call = connect_to(h);
   if (call != NULL && write_all(call, h->request, n)) {
     char reply[256];
-    while (!hc_client_call_done(&h->engine) && now_ms() < deadline && !h->stopping) {
+    while (!hc_client_call_done(&h->engine) && now_ms() < deadline && !g_stop) {
       ssize_t got;
       if (!readable(call, 1000)) continue;
       got = esp_tls_conn_read(call, reply, sizeof reply);
@@ -178,9 +184,12 @@ static void send_ack(henge_esp* h) {
 
 static void run(void* arg) {
   henge_esp* h = (henge_esp*)arg;
-  while (!h->stopping) {
-    uint64_t at;
-    const uint64_t now = now_ms();
+  while (!g_stop) {
+    uint64_t at, now;
+    /* Bytes that came while an ack's call took its time are the server's, not silence:
+     * fed before the engine judges the stream. */
+    if (h->stream != NULL && h->off == h->len) read_stream(h, 0, 0);
+    now = now_ms();
     switch (hc_client_next(&h->engine, now, &at)) {
       case HC_DO_CONNECT:
         open_stream(h);
@@ -207,7 +216,7 @@ static void run(void* arg) {
   if (h->stream != NULL) esp_tls_conn_destroy(h->stream);
   free(h->doc);
   free(h);
-  g_running = NULL;
+  g_running = false;
   vTaskDelete(NULL);
 }
 
@@ -219,7 +228,7 @@ esp_err_t henge_esp_start(const henge_esp_config* cfg) {
       cfg->max_config == 0) {
     return ESP_ERR_INVALID_ARG;
   }
-  if (g_running != NULL) return ESP_ERR_INVALID_STATE;
+  if (g_running) return ESP_ERR_INVALID_STATE;
   h = (henge_esp*)calloc(1, sizeof *h);
   if (h == NULL) return ESP_ERR_NO_MEM;
   h->doc = (char*)malloc(cap);
@@ -244,9 +253,10 @@ esp_err_t henge_esp_start(const henge_esp_config* cfg) {
   s.max_config = cfg->max_config;
   s.seed = esp_random();
   hc_client_init(&h->engine, &s, h->doc, cap);
-  g_running = h;
+  g_stop = false;
+  g_running = true;
   if (xTaskCreate(run, "henge", cfg->task_stack, h, cfg->task_priority, NULL) != pdPASS) {
-    g_running = NULL;
+    g_running = false;
     free(h->doc);
     free(h);
     return ESP_ERR_NO_MEM;
@@ -255,5 +265,5 @@ esp_err_t henge_esp_start(const henge_esp_config* cfg) {
 }
 
 void henge_esp_stop(void) {
-  if (g_running != NULL) g_running->stopping = true;
+  g_stop = true;
 }

@@ -50,7 +50,9 @@ typedef struct henge_esp_config {
  * already) or ESP_ERR_NO_MEM. */
 esp_err_t henge_esp_start(const henge_esp_config* config);
 
-/* Asks the task to stop; it closes its connections within a second and ends. */
+/* Asks the task to stop: it closes its connections and ends once what it is doing
+ * returns (a wait ends within a second; a connection being made, within esp-tls's 10 s
+ * timeout). Until then henge_esp_start returns ESP_ERR_INVALID_STATE. */
 void henge_esp_stop(void);
 
 #endif

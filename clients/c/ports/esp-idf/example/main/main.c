@@ -36,17 +36,9 @@ static uint64_t kept_revision(void) {
 
 static hc_client_answer_kind light_led(void* user, uint64_t revision, const char* config, size_t len, char* why,
                                        size_t why_cap) {
-  hc_span value;
-  const int found = hc_json_pointer(config, len, CONFIG_HENGE_LED_POINTER, &value);
-  int on;
+  const int on = hc_json_flag(config, len, CONFIG_HENGE_LED_POINTER); /* absent: off */
   (void)user;
-  if (found == 0) {
-    on = 0;
-  } else if (found == 1 && value.len == 4 && memcmp(value.at, "true", 4) == 0) {
-    on = 1;
-  } else if (found == 1 && value.len == 5 && memcmp(value.at, "false", 5) == 0) {
-    on = 0;
-  } else {
+  if (on < 0) {
     snprintf(why, why_cap, "%s must be true or false", CONFIG_HENGE_LED_POINTER);
     return HC_REJECTED;
   }
