@@ -75,7 +75,13 @@ if (( want_test )); then
   lock_sha=$(sha256sum "$root/tests/package-lock.json" | cut -d' ' -f1)
   if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sha" ]]; then
     echo "install-deps: installing the npm test tools"
-    (cd "$root/tests" && npm ci --no-audit --no-fund --loglevel=error)
+    # The registry sometimes drops a download midway (EIDLETIMEOUT): npm ci starts over
+    # from the lock file, so a second and third try are safe.
+    for try in 1 2 3; do
+      if (cd "$root/tests" && npm ci --no-audit --no-fund --loglevel=error --fetch-retries=4); then break; fi
+      if (( try == 3 )); then echo "install-deps: npm ci failed 3 times" >&2; exit 1; fi
+      echo "install-deps: npm ci failed; trying again ($((try + 1)) of 3)" >&2
+    done
     echo "$lock_sha" > "$stamp"
   fi
 fi

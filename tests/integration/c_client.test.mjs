@@ -34,6 +34,37 @@ test('the C client applies each pushed revision and acks it; a rejection shows a
   assert.equal(state.error, `this device refuses revision ${bad.json.revision}`);
 });
 
+test('polling, as a device that sleeps: applies once, is not modified until a new revision, rejects one over its limit naming it', async (t) => {
+  const { h } = box;
+  const d = await device(h);
+  const client = new CExample({ server: h.url, token: d.token, env: { HENGE_POLL_MS: '50', HENGE_MAX_CONFIG_BYTES: '2048' } }).start();
+  t.after(() => client.stop());
+  const inSync = (revision) => waitFor(async () => {
+    const s = (await h.get(`/v1/devices/${d.id}`)).json;
+    return s.status === 'in_sync' && s.applied_revision === revision ? s : null;
+  }, 5000, `in_sync at ${revision}`);
+  const first = (await h.put(`/v1/devices/${d.id}/config`, { n: 1 })).json.revision;
+  await client.waitLine(`applied ${first} {"n":1}`);
+  await inSync(first);
+  const seen = client.out.length;
+  await waitFor(() => client.out.slice(seen).includes('polled not modified'), 5000, 'a poll answered 304');
+
+  const big = (await h.put(`/v1/devices/${d.id}/config`, { blob: 'x'.repeat(4096) })).json.revision;
+  const failed = await waitFor(async () => {
+    const s = (await h.get(`/v1/devices/${d.id}`)).json;
+    return s.status === 'failed' && s.desired_revision === big ? s : null;
+  }, 5000, 'the oversized config rejected');
+  assert.match(failed.error, /2048/);
+  await client.waitLine('polled over the size limit');
+
+  const next = (await h.put(`/v1/devices/${d.id}/config`, { n: 2 })).json.revision;
+  await client.waitLine(`applied ${next} {"n":2}`);
+  await inSync(next);
+  const lines = client.out.split('\n');
+  assert.equal(lines.filter((l) => l.startsWith(`applied ${first} `)).length, 1, 'applied once, then 304s');
+  assert.equal(lines.filter((l) => l.startsWith(`applied ${big} `)).length, 0, 'the oversized config never applied');
+});
+
 test('kill -9 henged: the C client reconnects to the restarted henged and converges', async (t) => {
   const first = await new Henged({ args: ['--keepalive', '0.3'] }).start();
   let second;

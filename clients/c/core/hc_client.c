@@ -90,34 +90,25 @@ hc_client_do hc_client_next(hc_client* c, uint64_t now, uint64_t* at) {
   }
 }
 
-/* prefix + path into out; 0 when it does not fit. */
-static int join_path(char* out, size_t cap, const char* prefix, const char* path) {
-  hc_out o;
-  hc_out_init(&o, out, cap);
-  hc_out_str(&o, prefix);
-  hc_out_str(&o, path);
-  return hc_out_end(&o) > 0;
-}
-
 /* A request of this client's: its method and path, with the host, token and agent. */
 static void start_request(const hc_client* c, hc_request* q, const char* method, const char* path) {
   memset(q, 0, sizeof *q);
   q->method = method;
   q->host = c->settings.host;
+  q->prefix = c->settings.prefix;
   q->path = path;
   q->token = c->settings.token;
   q->user_agent = c->settings.user_agent;
 }
 
 size_t hc_client_stream_request(hc_client* c, char* out, size_t cap) {
-  char path[160], last_id[24];
+  char last_id[24];
   hc_request q;
   hc_out o;
-  if (!join_path(path, sizeof path, c->settings.prefix, "/v1/device/stream")) return 0;
   hc_out_init(&o, last_id, sizeof last_id);
   hc_out_u64(&o, c->last_revision);
   (void)hc_out_end(&o);
-  start_request(c, &q, "GET", path);
+  start_request(c, &q, "GET", "/v1/device/stream");
   q.accept = "text/event-stream";
   if (c->last_revision > 0) {
     q.extra_name = "Last-Event-ID";
@@ -351,6 +342,10 @@ static void feed_call(hc_client* c, const char* bytes, size_t n) {
         memcpy(c->doc_buf + c->poll_len, body.at, body.len < room ? body.len : room);
       }
       c->poll_len += body.len;
+      if (c->poll_len > c->doc_cap) {
+        c->call_done = 1; /* over the buffer: the rest is not read (it is rejected by its ETag) */
+        break;
+      }
     }
     if (ev == HC_HTTP_DONE) c->call_done = 1;
     if (ev == HC_HTTP_NEED_MORE || ev == HC_HTTP_ERROR) break;
@@ -374,13 +369,11 @@ static size_t not_sent(hc_client* c) {
 }
 
 size_t hc_client_ack_request(hc_client* c, char* out, size_t cap) {
-  char path[160];
   const size_t half = cap / 2;
   char* body = out + half;
   hc_request q;
   hc_out o;
   size_t body_len, head_len, reason_len = c->ack_error_len;
-  if (!join_path(path, sizeof path, c->settings.prefix, "/v1/device/ack")) return not_sent(c);
   /* The body first, in the buffer's second half: the head names its length. A reason
    * that does not fit (escaped, it may be 6 times its size) is cut until it does. */
   for (;;) {
@@ -397,7 +390,7 @@ size_t hc_client_ack_request(hc_client* c, char* out, size_t cap) {
     if (reason_len == 0) return not_sent(c);
     reason_len /= 2;
   }
-  start_request(c, &q, "POST", path);
+  start_request(c, &q, "POST", "/v1/device/ack");
   q.close = 1;
   q.has_body = 1;
   q.body_len = body_len;
@@ -437,17 +430,17 @@ void hc_client_call_end(hc_client* c, uint64_t now) {
 }
 
 size_t hc_client_poll_request(hc_client* c, char* out, size_t cap) {
-  char path[160], etag[28];
+  char etag[28];
   hc_request q;
   hc_out o;
   size_t n;
-  if (c->in_call || !join_path(path, sizeof path, c->settings.prefix, "/v1/device/config")) return 0;
+  if (c->in_call) return 0;
   hc_out_init(&o, etag, sizeof etag);
   hc_out_str(&o, "\"");
   hc_out_u64(&o, c->last_revision);
   hc_out_str(&o, "\"");
   (void)hc_out_end(&o);
-  start_request(c, &q, "GET", path);
+  start_request(c, &q, "GET", "/v1/device/config");
   q.close = 1;
   if (c->last_revision > 0) {
     q.extra_name = "If-None-Match";
@@ -469,12 +462,13 @@ hc_client_poll_result hc_client_poll_end(hc_client* c, uint64_t now) {
   if (c->call_status == 304) return HC_POLL_NOT_MODIFIED;
   if (c->call_status != 200) return HC_POLL_FAILED;
   if (c->poll_len > c->doc_cap) {
-    /* Its revision is in the ETag: the operator learns of the limit from the ack. */
-    if (c->call.etag_revision == 0) return HC_POLL_FAILED;
-    reject_oversized(c, c->call.etag_revision);
+    /* Its revision is in the ETag: the operator learns of the limit from the ack (and
+     * without one, nothing can be answered). */
+    if (c->call.etag_revision != 0) reject_oversized(c, c->call.etag_revision);
     return HC_POLL_TOO_LARGE;
   }
-  if (hc_doc_check(c->doc_buf, c->poll_len, &c->doc) != HC_DOC_OK) return HC_POLL_FAILED;
+  c->doc_err = (unsigned char)hc_doc_check(c->doc_buf, c->poll_len, &c->doc);
+  if (c->doc_err != HC_DOC_OK) return HC_POLL_BAD_DOCUMENT;
   if (c->doc.revision == c->retry_revision) c->retry_in_buffer = 1;
   if (c->doc.config.len > c->settings.max_config) {
     reject_oversized(c, c->doc.revision);
@@ -518,4 +512,13 @@ uint64_t hc_client_kept_answer(const hc_client* c, int* applied, const char** re
   *reason = c->ack_error;
   *len = c->ack_error_len;
   return c->ack_pending ? c->ack_revision : 0;
+}
+
+hc_doc_err hc_client_poll_doc_err(const hc_client* c) {
+  return (hc_doc_err)c->doc_err;
+}
+
+size_t hc_client_poll_body(const hc_client* c, const char** at) {
+  *at = c->doc_buf;
+  return c->poll_len < c->doc_cap ? c->poll_len : c->doc_cap;
 }

@@ -132,16 +132,23 @@ typedef enum hc_client_poll_result {
   HC_POLL_CONFIG = 0,       /* a config to apply: hc_client_next says HC_DO_APPLY */
   HC_POLL_ANSWERED = 1,     /* a config answered before: its answer is kept to be sent again */
   HC_POLL_NOT_MODIFIED = 2, /* nothing new (304) */
-  HC_POLL_TOO_LARGE = 3,    /* over the document buffer: rejected, naming the limit (kept to send) */
-  HC_POLL_FAILED = 4        /* no usable answer (a status, a broken or bad document): poll again later */
+  HC_POLL_TOO_LARGE = 3,    /* over the limit: rejected naming it (kept to send) when the ETag names its revision */
+  HC_POLL_FAILED = 4,       /* no whole answer, or a status other than 200 and 304: poll again later */
+  HC_POLL_BAD_DOCUMENT = 5  /* a document that does not check out (hc_client_poll_doc_err says why) */
 } hc_client_poll_result;
 
 /* The poll request (GET the config, If-None-Match the revision applied last). Returns
  * its length, or 0 when it does not fit or a call is under way. */
 size_t hc_client_poll_request(hc_client* c, char* out, size_t cap);
 void hc_client_poll_feed(hc_client* c, const char* bytes, size_t n);
-/* The poll's connection ended (or could not be made: nothing fed). */
+/* The poll's connection ended (or could not be made: nothing fed). A body over the
+ * document buffer is not read to its end: hc_client_call_done says so once it passes. */
 hc_client_poll_result hc_client_poll_end(hc_client* c, uint64_t now);
+/* The body of the last poll's answer as far as the document buffer holds it (an
+ * error's problem detail, say). Returns its length; *at is in the document buffer. */
+size_t hc_client_poll_body(const hc_client* c, const char** at);
+/* Why the document polled last did not check out (HC_POLL_BAD_DOCUMENT). */
+hc_doc_err hc_client_poll_doc_err(const hc_client* c);
 
 /* The revision applied last: what the board remembers across restarts. */
 uint64_t hc_client_last_revision(const hc_client* c);

@@ -374,8 +374,10 @@ static void header(hc_out* o, const char* name, const char* value) {
 size_t hc_http_request(char* out, size_t cap, const hc_request* r) {
   hc_out o;
   if (r->method == NULL || r->host == NULL || r->path == NULL || r->path[0] != '/' || !head_safe(r->method, 1) ||
-      !head_safe(r->host, 1) || !head_safe(r->path, 1) || (r->token != NULL && !head_safe(r->token, 1)) ||
-      (r->user_agent != NULL && !head_safe(r->user_agent, 0)) || (r->accept != NULL && !head_safe(r->accept, 0)) ||
+      !head_safe(r->host, 1) || !head_safe(r->path, 1) ||
+      (r->prefix != NULL && r->prefix[0] != '\0' && (r->prefix[0] != '/' || !head_safe(r->prefix, 1))) ||
+      (r->token != NULL && !head_safe(r->token, 1)) || (r->user_agent != NULL && !head_safe(r->user_agent, 0)) ||
+      (r->accept != NULL && !head_safe(r->accept, 0)) ||
       (r->extra_name != NULL &&
        (r->extra_value == NULL || !head_safe(r->extra_name, 1) || !head_safe(r->extra_value, 0)))) {
     if (cap > 0) out[0] = '\0';
@@ -384,6 +386,7 @@ size_t hc_http_request(char* out, size_t cap, const hc_request* r) {
   hc_out_init(&o, out, cap);
   hc_out_str(&o, r->method);
   hc_out_bytes(&o, " ", 1);
+  if (r->prefix != NULL) hc_out_str(&o, r->prefix);
   hc_out_str(&o, r->path);
   hc_out_bytes(&o, " HTTP/1.1\r\n", 11);
   header(&o, "Host", r->host);

@@ -78,6 +78,7 @@ const char* hc_http_strerror(hc_http_err err);
 typedef struct hc_request {
   const char* method;     /* "GET" or "POST" */
   const char* host;       /* the Host header: "name" or "name:port" */
+  const char* prefix;     /* a path the API sits under, written before path ("/api"); NULL: none */
   const char* path;       /* starts with '/' */
   const char* token;      /* sent as "Authorization: Bearer <token>"; NULL: none */
   const char* user_agent; /* NULL: none */

@@ -4,12 +4,15 @@
  * holding "retry_while": "PATH" while that file exists, which it asks to be tried again
  * (HENGE_RETRY), so tests can see every answer. The token file is read again at every connection; the library's
  * log goes to stderr. HENGE_KEEPALIVE_MS, HENGE_BACKOFF_BASE_MS, HENGE_BACKOFF_CAP_MS
- * (default 1000 here), HENGE_MAX_CONFIG_BYTES and HENGE_CA_FILE set those options. SIGTERM or SIGINT
- * ends it with exit 0. */
+ * (default 1000 here), HENGE_MAX_CONFIG_BYTES and HENGE_CA_FILE set those options.
+ * HENGE_POLL_MS polls instead of holding the stream, as a device that sleeps would:
+ * henge_poll every that many milliseconds, each printing "polled <outcome>". SIGTERM or
+ * SIGINT ends it with exit 0. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "henge.h"
 
@@ -66,7 +69,25 @@ static int print_config(void* user, long long revision, const char* config, size
   return strstr(config, "\"reject\":true") != NULL;
 }
 
+/* henge_poll every poll_ms until stopped, as a device that wakes and sleeps. */
+static henge_err poll_until_stopped(unsigned long poll_ms) {
+  while (!henge_stopping(g_client)) {
+    unsigned long slept;
+    const henge_err err = henge_poll(g_client, print_config, NULL);
+    if (err == HENGE_ERR_STOPPED) break;
+    printf("polled %s\n", err == HENGE_OK ? "ok" : henge_strerror(err));
+    fflush(stdout);
+    /* "Sleeps" in slices, to notice a stop. */
+    for (slept = 0; slept < poll_ms && !henge_stopping(g_client); slept += 10) {
+      struct timespec ts = {0, 10 * 1000000L};
+      nanosleep(&ts, NULL);
+    }
+  }
+  return HENGE_ERR_STOPPED;
+}
+
 int main(int argc, char** argv) {
+  unsigned long poll_ms;
   henge_options options;
   henge_err err;
   struct sigaction sa;
@@ -94,7 +115,8 @@ int main(int argc, char** argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
-  err = henge_run(g_client, print_config, NULL);
+  poll_ms = env_number("HENGE_POLL_MS", 0);
+  err = poll_ms > 0 ? poll_until_stopped(poll_ms) : henge_run(g_client, print_config, NULL);
   fprintf(stderr, "print_configs: %s (last: %s)\n", henge_strerror(err), henge_last_error(g_client));
   {
     /* No handler may reach the client while it is freed. */

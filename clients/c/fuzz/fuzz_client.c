@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           /* A wake that polls instead of holding the stream. */
           if (hc_client_poll_request(&c, request, sizeof request) == 0) abort();
           hc_client_poll_feed(&c, (const char*)data + at, len);
-          if ((unsigned)hc_client_poll_end(&c, now) > HC_POLL_FAILED) abort();
+          if ((unsigned)hc_client_poll_end(&c, now) > HC_POLL_BAD_DOCUMENT) abort();
         } else if (op & 1 && open) {
           size_t fed = 0;
           while (fed < len) {

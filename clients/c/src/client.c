@@ -340,14 +340,13 @@ static henge_err exchange(henge_client* c, const char* method, const char* path,
 
 /* The problem detail of an error body, or the status; a detail too long for the error
  * is cut off. */
-static void error_from_answer(henge_client* c, long status, const hl_buf* body) {
+void hl_error_from_answer(henge_client* c, unsigned status, const char* body, size_t len) {
   hc_span value, raw;
   hc_out o;
   hc_out_init(&o, c->error, sizeof c->error - 1); /* room for the NUL of a cut-off detail */
   hc_out_str(&o, "HTTP ");
-  hc_out_u64(&o, (uint64_t)status);
-  if (body->data != NULL && hc_json_get(body->data, body->len, "detail", &value) == 1 &&
-      hc_json_string_raw(value, &raw) == 0) {
+  hc_out_u64(&o, status);
+  if (body != NULL && hc_json_get(body, len, "detail", &value) == 1 && hc_json_string_raw(value, &raw) == 0) {
     const size_t before = o.len;
     hc_out_str(&o, ": ");
     if (hc_json_unescape(raw, &o) != 0) o.len = before;
@@ -370,7 +369,7 @@ static henge_err post_json(henge_client* c, const char* path, const char* body) 
   result = exchange(c, "POST", path, NULL, NULL, body, &answer, &status);
   if (result == HENGE_ERR_TOO_LARGE) result = HENGE_OK; /* only an error body is kept, and cut */
   if (result == HENGE_OK && status / 100 != 2) {
-    error_from_answer(c, status, &answer);
+    hl_error_from_answer(c, (unsigned)status, answer.data, answer.len);
     result = status_error(status);
   }
   hl_buf_free(&answer);

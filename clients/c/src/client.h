@@ -39,6 +39,7 @@ struct henge_client {
   int stream_open;
   char in[HL_READ_CHUNK]; /* read from the stream; in[in_off..in_len) not fed yet */
   size_t in_off, in_len;
+  char stream_error[256];  /* how the stream's connection failed (an ack's failure is c->error) */
   int said_live;           /* "stream connected" logged for this stream */
   uint64_t said_rejection; /* the revision whose rejection was logged last */
 };
@@ -55,6 +56,9 @@ void hl_say(henge_client* c, henge_level level, const char* format, ...)
 void hl_issue(henge_client* c, henge_level level, const char* text);
 /* Reads the token file again (a rotation replaces it); 0, or -1 with the error set. */
 int hl_load_token(henge_client* c);
+/* The error for an answer with status: "HTTP <status>", and the problem detail of its
+ * body (len bytes, NULL for none) when it has one. */
+void hl_error_from_answer(henge_client* c, unsigned status, const char* body, size_t len);
 /* Sleeps up to ms, waking early when stopped. */
 void hl_pause_ms(henge_client* c, unsigned long ms);
 

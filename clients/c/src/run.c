@@ -19,23 +19,23 @@ static double seconds(uint32_t ms) {
 
 /* ---- the stream ---- */
 
-/* Says why the stream closed, and when it opens again. */
-static void say_closed(henge_client* c) {
+/* Says why the stream closed, and when it opens again. A problem that repeats (the same
+ * status, the same failure) is logged once: the delay, which is random, is not part of
+ * what is compared. */
+static void say_closed(henge_client* c, const char* body, size_t body_len) {
   hc_client_closed info;
   char line[768];
   hc_client_closed_info(&c->engine, &info);
   switch (info.reason) {
     case HC_CLOSED_STATUS:
-      snprintf(c->error, sizeof c->error, "HTTP %u", info.status);
+      hl_error_from_answer(c, info.status, body, body_len); /* the detail, when it came with the head */
       if (info.status == 401 || info.status == 403) {
         /* Only an operator can fix this (or a new token in the token file). */
-        snprintf(line, sizeof line, "the server refused the device token (%s); trying again in %.1f s%s%s", c->error,
-                 seconds(info.delay_ms), c->token_file != NULL ? " with what is in " : "",
-                 c->token_file != NULL ? c->token_file : "");
+        snprintf(line, sizeof line, "the server refused the device token (%s); trying again%s%s", c->error,
+                 c->token_file != NULL ? " with what is in " : "", c->token_file != NULL ? c->token_file : "");
         hl_issue(c, HENGE_LOG_ERROR, line);
       } else {
-        snprintf(line, sizeof line, "the server answered the stream with %s; retrying in %.1f s", c->error,
-                 seconds(info.delay_ms));
+        snprintf(line, sizeof line, "the server answered the stream with %s; retrying", c->error);
         hl_issue(c, HENGE_LOG_WARN, line);
       }
       return;
@@ -56,35 +56,38 @@ static void say_closed(henge_client* c) {
       hl_say(c, HENGE_LOG_ERROR, "received a config document that does not check out (%s); asking for it again",
              c->error);
       return;
-    case HC_CLOSED_SILENCE:
-      hl_set_error(c, "no data from the server for 3 keepalive intervals");
-      break;
     case HC_CLOSED_RETRY:
       hl_say(c, HENGE_LOG_INFO, "fetching a config again to try it again");
       return;
+    case HC_CLOSED_SILENCE:
+      hl_set_error(c, "no data from the server for 3 keepalive intervals");
+      break;
     default:
-      if (info.status == 0 && c->error[0] == '\0')
-        hl_set_error(c, "the server closed the connection without an answer");
-      if (info.status == 200 && c->error[0] == '\0') hl_set_error(c, "the stream ended");
+      if (c->stream_error[0] != '\0') {
+        hl_set_error(c, c->stream_error);
+      } else {
+        hl_set_error(
+            c, info.status == 0 ? "the server closed the connection without an answer" : "the server ended the stream");
+      }
       break;
   }
-  snprintf(line, sizeof line, "%s (%s); reconnecting in %.1f s",
-           info.status == 0 ? "cannot reach the server" : "the stream ended", c->error, seconds(info.delay_ms));
+  snprintf(line, sizeof line, "the stream ended (%s); reconnecting", c->error);
   hl_issue(c, HENGE_LOG_WARN, line);
 }
 
 static void close_stream(henge_client* c) {
   hl_conn_close(&c->stream);
   c->stream_open = 0;
-  c->in_off = c->in_len = 0;
   hc_client_stream_closed(&c->engine, hl_now_ms());
-  say_closed(c);
+  say_closed(c, c->in + c->in_off, c->in_len - c->in_off); /* what is unfed follows the head */
+  c->in_off = c->in_len = 0;
 }
 
 static void open_stream(henge_client* c) {
   size_t n;
   hl_net_rc rc;
   c->error[0] = '\0';
+  c->stream_error[0] = '\0';
   if (hl_load_token(c) != 0) {
     hc_client_stream_closed(&c->engine, hl_now_ms()); /* waited for, with backoff */
     hl_issue(c, HENGE_LOG_ERROR, c->error);
@@ -141,10 +144,11 @@ static void wait_for(henge_client* c, uint64_t at, uint64_t now) {
     feed(c);
     return;
   }
-  got = hl_conn_recv(&c->stream, c->in, sizeof c->in, ms, c->error, sizeof c->error);
+  got = hl_conn_recv(&c->stream, c->in, sizeof c->in, ms, c->stream_error, sizeof c->stream_error);
   if (got == HL_NET_TIMEOUT || got == HL_NET_STOPPED) return;
   if (got == HL_NET_CLOSED || got == HL_NET_ERROR) {
-    if (got == HL_NET_CLOSED) hl_set_error(c, "the server closed the connection");
+    if (got == HL_NET_CLOSED) snprintf(c->stream_error, sizeof c->stream_error, "the server closed the connection");
+    c->in_off = c->in_len = 0;
     close_stream(c);
     return;
   }
@@ -245,10 +249,16 @@ henge_err henge_run(henge_client* c, henge_config_fn fn, void* user) {
   if (c == NULL || fn == NULL) return HENGE_ERR_INVALID;
   while (!c->stop && err == HENGE_OK) {
     uint64_t at, now = hl_now_ms();
-    /* Bytes that came while an ack's call took its time are the server's, not silence:
-     * fed before the engine judges the stream. */
-    if (c->stream_open && c->in_off == c->in_len) {
-      wait_for(c, now, now);
+    /* Bytes that came while an ack's call or the callback took their time are the
+     * server's, not silence: fed (what is left, or what is there now) before the engine
+     * judges the stream. */
+    if (c->stream_open) {
+      if (c->in_off < c->in_len) {
+        feed(c);
+      } else {
+        wait_for(c, now, now);
+      }
+      if (c->stop) break;
       now = hl_now_ms();
     }
     switch (hc_client_next(&c->engine, now, &at)) {
@@ -288,6 +298,7 @@ static henge_err fetch(henge_client* c) {
   hl_conn conn;
   hl_net_rc rc;
   henge_err result = HENGE_OK;
+  c->error[0] = '\0';
   if (n == 0) {
     hl_set_error(c, "the request does not fit in a request head");
     return HENGE_ERR_INVALID;
@@ -332,30 +343,39 @@ henge_err henge_poll(henge_client* c, henge_config_fn fn, void* user) {
     case HC_POLL_CONFIG:
       err = apply(c, fn, user);
       if (err != HENGE_OK) return err;
-      send_ack(c);
-      return c->stop ? HENGE_ERR_STOPPED : HENGE_OK;
+      if (!c->stop) send_ack(c); /* else kept for the next wake */
+      return HENGE_OK;
     case HC_POLL_ANSWERED:
       send_ack(c);
       return HENGE_OK;
     case HC_POLL_NOT_MODIFIED:
       return HENGE_ERR_NOT_MODIFIED;
     case HC_POLL_TOO_LARGE:
-      send_ack(c); /* rejected, naming the limit */
+      /* Rejected naming the limit, when the ETag named its revision. */
+      if (hc_client_kept_answer(&c->engine, &applied, &reason, &reason_len) != 0) send_ack(c);
       hl_set_error(c, "the config is over the size limit");
       return HENGE_ERR_TOO_LARGE;
+    case HC_POLL_BAD_DOCUMENT:
+      hl_set_error(c, hc_doc_strerror(hc_client_poll_doc_err(&c->engine)));
+      hl_say(c, HENGE_LOG_ERROR, "received a config document that does not check out (%s)", c->error);
+      return HENGE_ERR_PROTOCOL;
     case HC_POLL_FAILED:
       break;
   }
   status = hc_client_call_status(&c->engine);
-  if (status == 200) {
-    hl_set_error(c, "the config document does not check out");
-    return HENGE_ERR_PROTOCOL;
-  }
-  if (status == 0) {
-    if (c->error[0] == '\0') hl_set_error(c, "the server closed the connection without an answer");
+  if (status == 0 || status == 200) {
+    /* No head, or a body cut off: the connection failed. */
+    if (c->error[0] == '\0') {
+      hl_set_error(c, status == 0 ? "the server closed the connection without an answer"
+                                  : "the server closed the connection before the whole answer");
+    }
     return HENGE_ERR_NETWORK;
   }
-  snprintf(c->error, sizeof c->error, "HTTP %u", status);
+  {
+    const char* body;
+    const size_t len = hc_client_poll_body(&c->engine, &body);
+    hl_error_from_answer(c, status, body, len);
+  }
   return status == 401 || status == 403 ? HENGE_ERR_AUTH : HENGE_ERR_HTTP;
 }
 

@@ -416,10 +416,17 @@ void test_client_polls_for_a_board_that_sleeps(void) {
     hc_client_poll_request(&client, out, sizeof out);
     n = poll_answer("4", big);
     hc_client_poll_feed(&client, frame, n);
+    CHECK(hc_client_call_done(&client)); /* not read to its end */
     CHECK(hc_client_poll_end(&client, 50) == HC_POLL_TOO_LARGE);
     ack_with(&client, 50, recorded);
     CHECK(strstr(out, "{\"revision\":4,\"status\":\"rejected\",\"error\":\"the config is over") != NULL);
   }
+  /* A document that does not check out says why. */
+  hc_client_poll_request(&client, out, sizeof out);
+  n = poll_answer("5", "{}");
+  frame[n - 3] = frame[n - 3] == '0' ? '1' : '0'; /* a byte of the body: the config or its sha256 */
+  hc_client_poll_feed(&client, frame, n);
+  CHECK(hc_client_poll_end(&client, 60) == HC_POLL_BAD_DOCUMENT && hc_client_poll_doc_err(&client) != HC_DOC_OK);
 }
 
 void test_client_an_ack_under_way_does_not_record_a_newer_answer(void) {

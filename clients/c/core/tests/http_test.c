@@ -232,4 +232,19 @@ void test_http_request_heads(void) {
   q.path = "/";
   q.host = NULL;
   CHECK(hc_http_request(out, sizeof out, &q) == 0);
+  /* A prefix goes before the path, with no buffer of the caller's between them. */
+  memset(&q, 0, sizeof q);
+  q.method = "GET";
+  q.host = "h";
+  q.prefix = "/api/henge";
+  q.path = "/v1/device/config";
+  q.close = 1;
+  CHECK(hc_http_request(out, sizeof out, &q) > 0 &&
+        strcmp(out, "GET /api/henge/v1/device/config HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n") == 0);
+  q.prefix = "api"; /* not a path */
+  CHECK(hc_http_request(out, sizeof out, &q) == 0);
+  q.prefix = "/a b";
+  CHECK(hc_http_request(out, sizeof out, &q) == 0);
+  q.prefix = "";
+  CHECK(hc_http_request(out, sizeof out, &q) > 0 && strncmp(out, "GET /v1/device/config ", 22) == 0);
 }

@@ -186,9 +186,11 @@ static void run(void* arg) {
   henge_esp* h = (henge_esp*)arg;
   while (!g_stop) {
     uint64_t at, now;
-    /* Bytes that came while an ack's call took its time are the server's, not silence:
-     * fed before the engine judges the stream. */
-    if (h->stream != NULL && h->off == h->len) read_stream(h, 0, 0);
+    /* Bytes that came while an ack's call or the apply took their time are the
+     * server's, not silence: fed (what is left, or what is there now) before the engine
+     * judges the stream. */
+    if (h->stream != NULL) read_stream(h, 0, 0);
+    if (g_stop) break;
     now = now_ms();
     switch (hc_client_next(&h->engine, now, &at)) {
       case HC_DO_CONNECT:
