@@ -56,6 +56,13 @@ export class Stream {
   close() { this.sock.destroy(); }
 }
 
+// An answer a benchmark needs: any other status ends the run, and no figure is printed
+// for what it was timing (a rate limiter's 429s are not a store's throughput).
+export function expectStatus(r, statuses, what) {
+  if (!statuses.includes(r.status)) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.json ?? '')}`);
+  return r;
+}
+
 export const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 export const ms = (x) => x.toFixed(2);
 

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ADMIN, Stream, agent, freePort, ms, pct, request, waitUntil } from './lib.mjs';
+import { ADMIN, Stream, agent, expectStatus, freePort, ms, pct, request, waitUntil } from './lib.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -47,7 +47,8 @@ async function main() {
   // each request would be measured too).
   const port = await freePort();
   const proc = spawn(HENGED, ['--listen', `127.0.0.1:${port}`, '--data-dir', dir, '--admin-token', ADMIN,
-    '--log-level', 'warn', '--drain', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The operator rate limit off: registering a fleet and timing writes is not what it is for.
+    '--log-level', 'warn', '--drain', '1', '--operator-rate', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => (log += d));
   const deadline = performance.now() + 10000;
@@ -60,15 +61,15 @@ async function main() {
 
   const maxStreams = Math.max(...LEVELS);
   console.log(`henged pid ${proc.pid} on 127.0.0.1:${port}; registering ${maxStreams} devices…`);
-  await request(port, 'PUT', '/v1/groups/fleet', { priority: 0 });
-  const probe = await request(port, 'POST', '/v1/devices', { id: 'probe' });
+  expectStatus(await request(port, 'PUT', '/v1/groups/fleet', { priority: 0 }), [200, 201], 'the fleet group');
+  const probe = expectStatus(await request(port, 'POST', '/v1/devices', { id: 'probe' }), [201], 'register probe');
   const tokens = [];
   for (let i = 0; i < maxStreams; i += 16) {
     const batch = [];
     for (let j = i; j < Math.min(maxStreams, i + 16); j++) {
       batch.push(request(port, 'POST', '/v1/devices', { id: `d${j}`, groups: ['fleet'] }));
     }
-    for (const r of await Promise.all(batch)) tokens.push(r.json.token);
+    for (const r of await Promise.all(batch)) tokens.push(expectStatus(r, [201], 'register a device').json.token);
   }
 
   // Every fleet device's first config has a revision at most this one.
@@ -106,7 +107,7 @@ async function main() {
     const lat = [];
     for (let i = 0; i < WRITES; i++) {
       const t0 = performance.now();
-      const r = await request(port, 'PUT', '/v1/devices/probe/config/n', i + level * 10);
+      const r = expectStatus(await request(port, 'PUT', '/v1/devices/probe/config/n', i + level * 10), [200], 'write');
       await waitUntil(() => probeArrivals.has(r.json.revision), 5000, 'probe event');
       lat.push(probeArrivals.get(r.json.revision) - t0);
     }
@@ -121,7 +122,7 @@ async function main() {
   const fan = [];
   for (let i = 0; i < FANOUTS; i++) {
     const t0 = performance.now();
-    const r = await request(port, 'PUT', '/v1/groups/fleet/config', { wave: i });
+    const r = expectStatus(await request(port, 'PUT', '/v1/groups/fleet/config', { wave: i }), [200], 'group write');
     const rev = r.json.revision;
     await waitUntil(() => (fleetArrivals.get(rev)?.count ?? 0) >= streams.length, 30000, 'fan-out');
     fan.push(fleetArrivals.get(rev).last - t0);
