@@ -116,7 +116,7 @@ void hc_client_stream_closed(hc_client* c, uint64_t now);
 /* The config to apply: its revision and its JSON bytes (in the document buffer). */
 uint64_t hc_client_config(const hc_client* c, const char** config, size_t* len);
 /* Answers the config given by hc_client_config; reason (len bytes, any bytes) says why
- * when it did not apply. */
+ * when it did not apply. A kind that is neither HC_APPLIED nor HC_RETRY rejects. */
 void hc_client_answer(hc_client* c, hc_client_answer_kind kind, const char* reason, size_t len, uint64_t now);
 
 /* The kept ack as one request (head and JSON body), in out (half of cap for each): a

@@ -26,21 +26,28 @@ static void start(hc_client* c, uint64_t last_revision) {
   hc_client_init(c, &s, doc_buf, sizeof doc_buf);
 }
 
-/* A config event for revision with config (its sha256 computed here). */
-static size_t config_event(const char* revision, const char* config) {
+/* The config document for revision with config (its sha256 computed here). */
+static void write_document(hc_out* o, const char* revision, const char* config) {
   char hex[65];
-  hc_out o;
   hc_sha256_hex(config, strlen(config), hex);
+  hc_out_str(o, "{\"revision\":");
+  hc_out_str(o, revision);
+  hc_out_str(o, ",\"schema\":null,\"sha256\":\"");
+  hc_out_str(o, hex);
+  hc_out_str(o, "\",\"config\":");
+  hc_out_str(o, config);
+  hc_out_str(o, "}");
+}
+
+/* A config event for revision with config. */
+static size_t config_event(const char* revision, const char* config) {
+  hc_out o;
   hc_out_init(&o, frame, sizeof frame);
   hc_out_str(&o, "event: config\nid: ");
   hc_out_str(&o, revision);
-  hc_out_str(&o, "\ndata: {\"revision\":");
-  hc_out_str(&o, revision);
-  hc_out_str(&o, ",\"schema\":null,\"sha256\":\"");
-  hc_out_str(&o, hex);
-  hc_out_str(&o, "\",\"config\":");
-  hc_out_str(&o, config);
-  hc_out_str(&o, "}\n\n");
+  hc_out_str(&o, "\ndata: ");
+  write_document(&o, revision, config);
+  hc_out_str(&o, "\n\n");
   return hc_out_end(&o);
 }
 
@@ -200,6 +207,10 @@ void test_client_holds_configs_to_its_limit(void) {
   n = config_event("5", "{\"n\":5}");
   hc_client_stream_feed(&client, frame, n, 2);
   CHECK(next(&client, 2, &at) == HC_DO_APPLY);
+  /* An answer that is none of the three rejects. */
+  hc_client_answer(&client, (hc_client_answer_kind)9, NULL, 0, 3);
+  ack_with(&client, 3, recorded);
+  CHECK(strstr(out, "{\"revision\":5,\"status\":\"rejected\",\"error\":\"rejected by the device\"}") != NULL);
 }
 
 void test_client_says_why_the_stream_closed(void) {
@@ -354,18 +365,10 @@ void test_client_cuts_a_long_reason_to_fit(void) {
 /* A poll's answer with document (its sha256 computed here), or a 304. */
 static size_t poll_answer(const char* revision, const char* config) {
   static char body[700];
-  char hex[65];
   hc_out o;
   size_t body_len;
-  hc_sha256_hex(config, strlen(config), hex);
   hc_out_init(&o, body, sizeof body);
-  hc_out_str(&o, "{\"revision\":");
-  hc_out_str(&o, revision);
-  hc_out_str(&o, ",\"schema\":null,\"sha256\":\"");
-  hc_out_str(&o, hex);
-  hc_out_str(&o, "\",\"config\":");
-  hc_out_str(&o, config);
-  hc_out_str(&o, "}");
+  write_document(&o, revision, config);
   body_len = hc_out_end(&o);
   hc_out_init(&o, frame, sizeof frame);
   hc_out_str(&o, "HTTP/1.1 200 OK\r\nETag: \"");

@@ -417,7 +417,6 @@ static void apply(henge_lwip* h) {
   h->why[0] = '\0';
   kind = h->s.apply(h->s.user, revision, config, len, h->why, sizeof h->why);
   h->why[sizeof h->why - 1] = '\0';
-  if (kind != HC_APPLIED && kind != HC_REJECTED && kind != HC_RETRY) kind = HC_REJECTED;
   hc_client_answer(&h->engine, kind, h->why, strlen(h->why), now_ms(h));
 }
 

@@ -151,7 +151,6 @@ static void apply(henge_esp* h) {
   h->why[0] = '\0';
   kind = h->cfg.apply(h->cfg.user, revision, config, len, h->why, sizeof h->why);
   h->why[sizeof h->why - 1] = '\0';
-  if (kind != HC_APPLIED && kind != HC_REJECTED && kind != HC_RETRY) kind = HC_REJECTED;
   ESP_LOGI(TAG, "revision %llu %s%s%s", (unsigned long long)revision,
            kind == HC_APPLIED ? "applied"
            : kind == HC_RETRY ? "to try again"
