@@ -168,6 +168,12 @@ void ChangeFeed::run() {
     if (!outage_logged) log::warn("change feed lost the database; retrying", {{"error", e.what()}});
     outage_logged = true;
   };
+  const auto take_notifications = [&] {
+    while (PGnotify* n = PQnotifies(conn->handle())) {
+      notified = std::max<Revision>(notified, std::strtoull(n->extra, nullptr, 10));
+      PQfreemem(n);
+    }
+  };
   const auto deliver = [&](const ChangeEvent& e) {
     if (e.changes.empty()) return;
     try {
@@ -208,12 +214,18 @@ void ChangeFeed::run() {
       }
     }
 
+    // libpq keeps a notification that arrived during one of this connection's own
+    // queries (the lease's, a read's) in its queue, off the socket: take those before
+    // waiting on the socket, or one would wait there unseen until the next arrived.
+    if (conn) take_notifications();
+
     // Wait for a local commit, a notification, or the next timer.
     const auto until = conn ? next_renew : next_connect;
     const auto wait_ms =
         std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count() + 1);
+    const bool read_now = conn && !held && (owed || notified > cursor);
     pollfd fds[2] = {{st_->wake_fd, POLLIN, 0}, {conn ? PQsocket(conn->handle()) : -1, POLLIN, 0}};
-    const int ready = ::poll(fds, conn ? 2 : 1, owed && conn && !held ? 0 : static_cast<int>(wait_ms));
+    const int ready = ::poll(fds, conn ? 2 : 1, read_now ? 0 : static_cast<int>(wait_ms));
     if (ready < 0 && errno != EINTR) log::error("change feed poll failed", {{"errno", errno}});
     if ((fds[0].revents & POLLIN) != 0) {
       std::uint64_t n = 0;
@@ -223,10 +235,7 @@ void ChangeFeed::run() {
       if (PQconsumeInput(conn->handle()) == 0) {
         lost(pg::PgError("", std::string("listener: ") + PQerrorMessage(conn->handle()), true));
       } else {
-        while (PGnotify* n = PQnotifies(conn->handle())) {
-          notified = std::max<Revision>(notified, std::strtoull(n->extra, nullptr, 10));
-          PQfreemem(n);
-        }
+        take_notifications();
       }
     }
 

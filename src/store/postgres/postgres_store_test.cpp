@@ -130,6 +130,37 @@ TEST_F(PostgresStore, FeedCatchesUpAfterItsConnectionIsKilled) {
   EXPECT_EQ(events.back().changes[0].desired.config, (json::object{{"v", 42}}));
 }
 
+TEST_F(PostgresStore, ANotificationThatArrivesDuringTheFeedsOwnQueryIsDelivered) {
+  // a renews its lease every second; b not during this test.
+  auto opened = open_postgres_store({url_, "a", 3s});
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto a = std::move(opened).value();
+  auto b = open_postgres_store({url_, "b", 60s});
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  Events seen_a;
+  a->set_change_listener(std::ref(seen_a));
+
+  // Hold a's next lease renewal on a lock, and commit on b while it waits: the
+  // notification then reaches a's listening connection while that connection is
+  // in its own query, so libpq reads it there, not from the socket.
+  pg::Conn blocker(url_);
+  blocker.exec("BEGIN");
+  blocker.exec("LOCK TABLE replicas IN EXCLUSIVE MODE");
+  pg::Conn watcher(url_);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (watcher
+             .run("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE replicas%'")
+             .i64(0, 0) == 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "a's lease renewal never waited on the lock";
+    std::this_thread::sleep_for(5ms);  // polling the condition, not waiting it out
+  }
+  const auto rev = set(*b.value(), "pi-1", 7);
+  blocker.exec("COMMIT");
+  ASSERT_TRUE(seen_a.wait_for_revision(rev, 5s)) << "a never delivered revision " << rev;
+  EXPECT_EQ(seen_a.all().back().changes.at(0).desired.config, (json::object{{"v", 7}}));
+}
+
 TEST_F(PostgresStore, ReplicasStartingTogetherMigrateOnce) {
   std::vector<std::unique_ptr<Store>> stores(4);
   std::vector<std::thread> threads;
