@@ -9,15 +9,15 @@
 #include <cstdlib>
 
 #include "api/round_trip.hpp"
+#include "log/log.hpp"
 #include "request_bytes.hpp"
-#include "server/log.hpp"
 #include "store/memory/memory_store.hpp"
 
 using namespace henge;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bool quiet = [] {
-    server::log::configure(server::log::Level::error, server::log::Format::text);
+    log::configure(log::Level::error, log::Format::text);
     return true;
   }();
   (void)quiet;

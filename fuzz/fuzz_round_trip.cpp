@@ -15,8 +15,8 @@
 #include <string>
 
 #include "api/round_trip.hpp"
+#include "log/log.hpp"
 #include "request_bytes.hpp"
-#include "server/log.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace fs = std::filesystem;
@@ -31,7 +31,7 @@ struct Fixture {
   std::unique_ptr<api::RoundTrip> rt;
   int inputs = 0;
 
-  Fixture() { server::log::configure(server::log::Level::error, server::log::Format::text); }
+  Fixture() { log::configure(log::Level::error, log::Format::text); }
 
   api::RoundTrip& fresh() {
     if (rt && inputs++ < kInputsPerStore) return *rt;

@@ -20,6 +20,9 @@ scripts/build.sh
 cmake --preset clang >/dev/null
 cmake --build --preset clang
 ctest --preset clang --parallel "$jobs"
+# The style gate: clang-format on every C and C++ file, clang-tidy on the C++ files the
+# last commit changed (scripts/check-style.sh; the include layering is a ctest entry).
+scripts/check-style.sh build/clang
 
 cmake --preset asan >/dev/null
 cmake --build --preset asan

@@ -9,12 +9,11 @@
 #include "client/protocol.hpp"
 #include "client/sse_parser.hpp"
 #include "core/json_policy.hpp"
-#include "server/log.hpp"
+#include "log/log.hpp"
 
 namespace henge::agent {
 
 namespace json = boost::json;
-namespace log = server::log;
 using std::chrono::milliseconds;
 
 namespace {
@@ -91,7 +90,7 @@ void Agent::persist() {
 }
 
 core::Result<std::string> Agent::read_token() {
-  auto text = read_file(settings_.token_file, 4096);
+  auto text = files::read_file(settings_.token_file, 4096);
   if (!text.ok()) return core::make_error(text.error().code, "cannot read the token file: " + text.error().message);
   // The first line is the token; what follows (a comment, a second token) is not sent.
   std::string token = text->substr(0, text->find_first_of("\r\n"));
@@ -103,8 +102,8 @@ core::Result<std::string> Agent::read_token() {
 
 int Agent::run() {
   // A crash mid-write leaves staged files; they are never anything but garbage.
-  remove_stale_temporaries(applier_.settings().output);
-  remove_stale_temporaries(settings_.state_dir + "/state.json");
+  files::remove_stale_temporaries(applier_.settings().output);
+  files::remove_stale_temporaries(settings_.state_dir + "/state.json");
   log::info("agent starting", {{"server", http_.server().scheme + "://" + http_.server().host_header()},
                                {"output", applier_.settings().output},
                                {"applied_revision", state_.revision}});

@@ -12,7 +12,7 @@ namespace {
 // What the output file held before, for the list of changed keys; an absent or
 // unreadable file counts as an empty config.
 boost::json::value previous_config(const std::string& path, std::size_t limit) {
-  auto text = read_file(path, limit);
+  auto text = files::read_file(path, limit);
   if (!text.ok()) return boost::json::object{};
   boost::system::error_code ec;
   auto value = boost::json::parse(*text, ec);
@@ -49,8 +49,8 @@ ApplyReport Applier::apply(const ConfigDocument& doc, const std::atomic<bool>* c
   const auto revision = std::to_string(doc.revision);
 
   const auto before = previous_config(settings_.output, doc.config_bytes.size() * 4 + (1 << 20));
-  const FaultProbe* probe = probe_ ? &probe_ : nullptr;
-  auto staged = stage_file(settings_.output, doc.config_bytes, probe);
+  const files::FaultProbe* probe = probe_ ? &probe_ : nullptr;
+  auto staged = files::stage_file(settings_.output, doc.config_bytes, probe);
   if (!staged.ok()) return rejected("cannot write the config: " + staged.error().message, true);
 
   if (!settings_.verify_cmd.empty()) {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/atomic_file.hpp"
 #include "agent/config_document.hpp"
 #include "agent/state.hpp"
+#include "files/atomic_file.hpp"
 
 namespace henge::agent {
 
@@ -34,7 +34,8 @@ struct ApplyReport {
 
 class Applier final {
  public:
-  Applier(ApplierSettings settings, FaultProbe probe) : settings_(std::move(settings)), probe_(std::move(probe)) {}
+  Applier(ApplierSettings settings, files::FaultProbe probe)
+      : settings_(std::move(settings)), probe_(std::move(probe)) {}
 
   /// Applies `doc`; never throws. A rejection leaves the output file as it was. Once
   /// `*cancel` is set, a running command is stopped and the report is `interrupted`.
@@ -44,7 +45,7 @@ class Applier final {
 
  private:
   ApplierSettings settings_;
-  FaultProbe probe_;
+  files::FaultProbe probe_;
 };
 
 }  // namespace henge::agent

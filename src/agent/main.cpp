@@ -12,12 +12,12 @@
 
 #include "agent/agent.hpp"
 #include "client/protocol.hpp"
-#include "server/log.hpp"
+#include "log/log.hpp"
 
 namespace {
 
 namespace agent = henge::agent;
-namespace log = henge::server::log;
+namespace log = henge::log;
 using std::chrono::milliseconds;
 
 constexpr double seconds_of(std::chrono::milliseconds ms) {
@@ -47,7 +47,7 @@ milliseconds millis(double seconds) {
 
 // Test-only fault injection: HENGE_AGENT_FAULT names a point of the file write
 // ("half_written" or "staged") at which the agent kills itself, as a power cut would.
-agent::FaultProbe fault_probe() {
+henge::files::FaultProbe fault_probe() {
   const char* at = std::getenv("HENGE_AGENT_FAULT");
   if (at == nullptr || *at == '\0') return nullptr;
   return [point = std::string(at)](std::string_view here) {

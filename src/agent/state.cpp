@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "agent/atomic_file.hpp"
+#include "files/atomic_file.hpp"
 
 namespace henge::agent {
 
@@ -20,7 +20,7 @@ std::string state_path(const std::string& dir) {
 
 core::Result<AgentState> load_state(const std::string& dir) {
   const auto path = state_path(dir);
-  auto text = read_file(path, 1 << 20);
+  auto text = files::read_file(path, 1 << 20);
   if (!text.ok()) {
     if (text.error().code == Errc::not_found) return AgentState{};
     return std::move(text).error();
@@ -70,7 +70,7 @@ core::Status save_state(const std::string& dir, const AgentState& state) {
   };
   if (state.unsent_ack) obj["unsent_ack"] = ack_json(*state.unsent_ack);
   if (state.last_ack) obj["last_ack"] = ack_json(*state.last_ack);
-  return write_file_atomically(state_path(dir), json::serialize(obj) + "\n");
+  return files::write_file_atomically(state_path(dir), json::serialize(obj) + "\n");
 }
 
 }  // namespace henge::agent

@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/atomic_file.hpp"
-#include "agent/test_dir.hpp"
+#include "files/atomic_file.hpp"
+#include "files/test_dir.hpp"
 
 namespace henge::agent {
 namespace {
 
 TEST(AgentState, AbsentIsEmptyAndWhatIsSavedLoads) {
-  TestDir dir;
+  files::TestDir dir;
   auto empty = load_state(dir.path());
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->revision, 0);
@@ -34,10 +34,10 @@ TEST(AgentState, AbsentIsEmptyAndWhatIsSavedLoads) {
 
 TEST(AgentState, AFileHoldingRawCommandOutputStillLoads) {
   // Older versions kept a command's output as it came, bytes that are not UTF-8 included.
-  TestDir dir;
-  ASSERT_TRUE(write_file_atomically(dir.file("state.json"),
-                                    "{\"revision\":7,\"sha256\":\"ab\",\"last_ack\":{\"revision\":7,"
-                                    "\"applied\":false,\"error\":\"exit 1: \xff\"}}")
+  files::TestDir dir;
+  ASSERT_TRUE(files::write_file_atomically(dir.file("state.json"),
+                                           "{\"revision\":7,\"sha256\":\"ab\",\"last_ack\":{\"revision\":7,"
+                                           "\"applied\":false,\"error\":\"exit 1: \xff\"}}")
                   .ok());
   auto loaded = load_state(dir.path());
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -47,8 +47,8 @@ TEST(AgentState, AFileHoldingRawCommandOutputStillLoads) {
 }
 
 TEST(AgentState, ADamagedFileIsAnErrorNotAFreshStart) {
-  TestDir dir;
-  ASSERT_TRUE(write_file_atomically(dir.file("state.json"), "{\"revision\":\"x\"}").ok());
+  files::TestDir dir;
+  ASSERT_TRUE(files::write_file_atomically(dir.file("state.json"), "{\"revision\":\"x\"}").ok());
   auto loaded = load_state(dir.path());
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.error().message.find("damaged"), std::string::npos);

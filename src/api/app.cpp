@@ -8,7 +8,7 @@
 #include "api/openapi_document.hpp"
 #include "api/routes.hpp"
 #include "core/crypto.hpp"
-#include "server/log.hpp"
+#include "log/log.hpp"
 #include "server/problem.hpp"
 
 namespace henge::api {
@@ -243,23 +243,23 @@ server::Response App::handle(server::Request&& req) {
   svc_.metrics.requests.at(labels + ",status=\"" + std::to_string(resp.status) + "\"").add();
   svc_.metrics.request_seconds.at(labels).observe(std::chrono::duration<double>(elapsed).count());
   if (!cause.empty()) {
-    server::log::error("request failed", {{"method", req.method},
-                                          {"path", req.path},
-                                          {"route", route_label},
-                                          {"status", resp.status},
-                                          {"ms", static_cast<double>(micros) / 1000.0},
-                                          {"cause", cause},
-                                          {"actor", actor},
-                                          {"request_id", request_id},
-                                          {"remote", req.remote}});
-  } else {
-    server::log::info("request", {{"method", req.method},
+    log::error("request failed", {{"method", req.method},
                                   {"path", req.path},
+                                  {"route", route_label},
                                   {"status", resp.status},
                                   {"ms", static_cast<double>(micros) / 1000.0},
+                                  {"cause", cause},
                                   {"actor", actor},
                                   {"request_id", request_id},
                                   {"remote", req.remote}});
+  } else {
+    log::info("request", {{"method", req.method},
+                          {"path", req.path},
+                          {"status", resp.status},
+                          {"ms", static_cast<double>(micros) / 1000.0},
+                          {"actor", actor},
+                          {"request_id", request_id},
+                          {"remote", req.remote}});
   }
   return resp;
 }

@@ -37,7 +37,7 @@ class App final {
   std::optional<server::Response> over_caller_limits(const Route& route, const Actor& who,
                                                      const std::string& request_id);
 
-  SchemaCache schemas_;
+  service::SchemaCache schemas_;
   Services svc_;
   Limits limits_;
   std::vector<Route> routes_;

@@ -3,13 +3,13 @@
 
 #include <boost/json.hpp>
 
-#include "api/config_engine.hpp"
 #include "api/http_io.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
 #include "core/json_pointer.hpp"
 #include "core/merge_patch.hpp"
 #include "core/names.hpp"
+#include "service/config_engine.hpp"
 
 namespace henge::api {
 namespace {
@@ -32,8 +32,8 @@ HandlerResult get_config(Ctx& ctx) {
   HENGE_TRY(ctx.svc.store.read([&](store::ReadTx& tx) -> Status {
     auto d = tx.device(ctx.params[0]);
     if (!d) return make_error(Errc::not_found, "no device " + ctx.params[0]);
-    HENGE_TRY(check_readable(*d));
-    auto view = effective_config(ctx.svc, tx, *d);
+    HENGE_TRY(service::check_readable(*d));
+    auto view = service::effective_config(engine(ctx), tx, *d);
     if (!view) return std::move(view).error();
     out = render_config(*d, *view);
     rev = d->desired.revision;
@@ -66,17 +66,17 @@ HandlerResult write_device_layer(Ctx& ctx, const std::string& action, const json
     HENGE_TRY(edit(tx, *d));
     if (!d->values.is_object()) return make_error(Errc::invalid, "a device's values must be an object");
     d->updated_at = ctx.now;
-    auto changes = plan(ctx.svc, tx, {*d});
+    auto changes = service::plan(engine(ctx), tx, {*d});
     if (!changes) return std::move(changes).error();
     if (dry) {
-      dry_body = dry_run_body(*changes);
+      dry_body = service::dry_run_body(*changes);
       return {};
     }
-    const auto taken = commit(tx, *changes, ctx, action, true);
+    const auto taken = service::commit(tx, *changes, stamp(ctx), action, true);
     const auto& stored = changes->front().device;
     tx.append_audit(audit_entry(ctx, action, "device/" + stored.id,
                                 action == kSetAction ? core::merge_diff(before, stored.values) : change, taken));
-    auto view = effective_config(ctx.svc, tx, stored);
+    auto view = service::effective_config(engine(ctx), tx, stored);
     if (!view) return std::move(view).error();
     out = render_config(stored, *view);
     rev = stored.desired.revision;
@@ -178,7 +178,7 @@ HandlerResult rollback(Ctx& ctx) {
         }
         core::Device probe = d;
         probe.values = json::object{};
-        auto base = effective_config(ctx.svc, tx, probe);
+        auto base = service::effective_config(engine(ctx), tx, probe);
         if (!base) return std::move(base).error();
         d.values = core::merge_diff(base->effective.config, old->config);
         return {};

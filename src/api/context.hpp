@@ -12,10 +12,11 @@
 
 #include "api/limits.hpp"
 #include "api/metrics.hpp"
-#include "api/schema_cache.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
 #include "server/http_types.hpp"
+#include "service/config_engine.hpp"
+#include "service/schema_cache.hpp"
 #include "store/store.hpp"
 
 namespace henge::push {
@@ -36,7 +37,7 @@ struct ApiOptions {
 /// Long-lived things handlers share. Thread-safe.
 struct Services {
   store::Store& store;
-  SchemaCache& schemas;
+  service::SchemaCache& schemas;
   push::Hub& hub;
   push::FleetEvents& fleet;
   ApiOptions options;
@@ -67,6 +68,14 @@ struct Ctx {
     return nullptr;
   }
 };
+
+/// The config engine as a handler uses it, and the stamp (time, actor) of its writes.
+inline service::Engine engine(const Ctx& ctx) {
+  return {ctx.svc.schemas, ctx.svc.options.config_limit};
+}
+inline service::Stamp stamp(const Ctx& ctx) {
+  return {ctx.now, ctx.actor.name};
+}
 
 using HandlerResult = core::Result<server::Response>;
 using HandlerFn = HandlerResult (*)(Ctx&);

@@ -4,14 +4,14 @@
 #include <boost/json.hpp>
 #include <charconv>
 
-#include "api/config_engine.hpp"
 #include "api/http_io.hpp"
 #include "api/routes.hpp"
 #include "core/json_policy.hpp"
+#include "push/event_queue.hpp"
 #include "push/fleet_events.hpp"
 #include "push/frames.hpp"
 #include "push/hub.hpp"
-#include "server/event_queue.hpp"
+#include "service/config_engine.hpp"
 
 namespace henge::api {
 namespace {
@@ -62,7 +62,7 @@ HandlerResult stream(Ctx& ctx) {
   auto desired = read_value(ctx, [&](store::ReadTx& tx) -> std::optional<core::Desired> {
     auto d = tx.device(id);
     if (!d) return std::nullopt;
-    readable = check_readable(*d);
+    readable = service::check_readable(*d);
     answered = answered_desired(*d);
     return d->desired;
   });
@@ -86,9 +86,9 @@ HandlerResult stream(Ctx& ctx) {
   svc.fleet.emit("device_connected", std::move(connected));
 
   auto body = std::make_shared<server::StreamBody>();
-  body->queue = queue;
+  body->source = queue;
   body->keepalive = svc.options.keepalive;
-  body->on_config_written = [&metrics = svc.metrics](std::chrono::steady_clock::duration since_commit) {
+  body->on_written = [&metrics = svc.metrics](std::chrono::steady_clock::duration since_commit) {
     metrics.pushes.add();
     metrics.push_seconds.observe(std::chrono::duration<double>(since_commit).count());
   };
@@ -121,7 +121,7 @@ HandlerResult poll_config(Ctx& ctx) {
   core::Desired desired;
   bool answered = false;
   HENGE_TRY(update_state(ctx.svc, ctx.actor.name, [&](core::Device& d) -> Status {
-    HENGE_TRY(check_readable(d));
+    HENGE_TRY(service::check_readable(d));
     d.state.last_seen = ctx.now;
     desired = d.desired;
     answered = answered_desired(d);

@@ -3,15 +3,15 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "api/config_engine.hpp"
 #include "api/device_fields.hpp"
 #include "api/http_io.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/names.hpp"
+#include "log/log.hpp"
 #include "push/hub.hpp"
-#include "server/log.hpp"
+#include "service/config_engine.hpp"
 
 namespace henge::api {
 namespace {
@@ -25,8 +25,8 @@ using core::Status;
 // missing named in `unreadable`; the operator hears of it in the log too.
 void log_unreadable(const Ctx& ctx, const core::Device& d) {
   for (const auto& u : d.unreadable) {
-    server::log::error("stored device row cannot be read in full",
-                       {{"device", d.id}, {"cause", u}, {"request_id", ctx.request_id}});
+    log::error("stored device row cannot be read in full",
+               {{"device", d.id}, {"cause", u}, {"request_id", ctx.request_id}});
   }
 }
 
@@ -41,9 +41,9 @@ HandlerResult create_device(Ctx& ctx) {
   auto status = ctx.svc.store.write([&](store::WriteTx& tx) -> Status {
     if (tx.device(d.id)) return make_error(Errc::conflict, "device " + d.id + " already exists");
     warnings = device_warnings(tx, {d});
-    auto changes = plan(ctx.svc, tx, {d});
+    auto changes = service::plan(engine(ctx), tx, {d});
     if (!changes) return std::move(changes).error();
-    const auto rev = commit(tx, *changes, ctx, "device.create", true);
+    const auto rev = service::commit(tx, *changes, stamp(ctx), "device.create", true);
     stored = changes->front().device;
     tx.append_audit(audit_entry(ctx, "device.create", "device/" + d.id, *body, rev));
     return {};
@@ -138,13 +138,13 @@ HandlerResult patch_device(Ctx& ctx) {
     if (const auto* v = body.if_contains("groups")) HENGE_TRY(parse_groups(*v, d->groups));
     if (body.contains("schema")) warnings = device_warnings(tx, {*d});
     d->updated_at = ctx.now;
-    auto changes = plan(ctx.svc, tx, {*d});
+    auto changes = service::plan(engine(ctx), tx, {*d});
     if (!changes) return std::move(changes).error();
     if (dry) {
-      dry_body = dry_run_body(*changes);
+      dry_body = service::dry_run_body(*changes);
       return {};
     }
-    const auto rev = commit(tx, *changes, ctx, "device.update", true);
+    const auto rev = service::commit(tx, *changes, stamp(ctx), "device.update", true);
     stored = changes->front().device;
     tx.append_audit(audit_entry(ctx, "device.update", "device/" + stored.id, body, rev));
     return {};

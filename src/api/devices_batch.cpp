@@ -4,10 +4,10 @@
 #include <boost/json.hpp>
 #include <unordered_map>
 
-#include "api/config_engine.hpp"
 #include "api/device_fields.hpp"
 #include "api/http_io.hpp"
 #include "api/routes.hpp"
+#include "service/config_engine.hpp"
 
 namespace henge::api {
 namespace {
@@ -80,9 +80,9 @@ HandlerResult create_devices(Ctx& ctx) {
     devices.reserve(parsed.size());
     for (const auto& p : parsed) devices.push_back(p.device);
     warnings = device_warnings(tx, devices);
-    auto changes = plan(ctx.svc, tx, std::move(devices));
+    auto changes = service::plan(engine(ctx), tx, std::move(devices));
     if (!changes) return std::move(changes).error();
-    revision = commit(tx, *changes, ctx, "device.create", true);
+    revision = service::commit(tx, *changes, stamp(ctx), "device.create", true);
     for (std::size_t i = 0; i < parsed.size(); ++i) {
       tx.append_audit(audit_entry(ctx, "device.create", "device/" + parsed[i].device.id, array[i], revision));
     }

@@ -3,8 +3,8 @@
 #include <charconv>
 
 #include "api/routes.hpp"
+#include "push/event_queue.hpp"
 #include "push/fleet_events.hpp"
-#include "server/event_queue.hpp"
 
 namespace henge::api {
 namespace {
@@ -21,9 +21,10 @@ HandlerResult events(Ctx& ctx) {
   }
   auto& fleet = ctx.svc.fleet;
   auto body = std::make_shared<server::StreamBody>();
-  body->queue = fleet.subscribe(last);
+  auto queue = fleet.subscribe(last);
+  body->source = queue;
   body->keepalive = ctx.svc.options.keepalive;
-  body->on_close = [&fleet, raw = body->queue.get()] { fleet.unsubscribe(raw); };
+  body->on_close = [&fleet, raw = queue.get()] { fleet.unsubscribe(raw); };
   server::Response r;
   r.stream = std::move(body);
   return r;

@@ -2,12 +2,12 @@
 
 #include <boost/json.hpp>
 
-#include "api/config_engine.hpp"
 #include "api/http_io.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
 #include "core/merge_patch.hpp"
 #include "core/names.hpp"
+#include "service/config_engine.hpp"
 
 namespace henge::api {
 namespace {
@@ -21,15 +21,15 @@ using core::Status;
 // result to its members. Returns the dry-run body when dry.
 Status change_group(Ctx& ctx, store::WriteTx& tx, const std::string& name, std::optional<core::Group> next,
                     const std::string& action, const json::value& change, bool dry, json::value& dry_body) {
-  PendingChanges pending;
+  service::PendingChanges pending;
   pending.groups[name] = next;
-  auto changes = plan(ctx.svc, tx, tx.devices_in_group(name), pending);
+  auto changes = service::plan(engine(ctx), tx, tx.devices_in_group(name), pending);
   if (!changes) return std::move(changes).error();
   if (dry) {
-    dry_body = dry_run_body(*changes);
+    dry_body = service::dry_run_body(*changes);
     return {};
   }
-  commit(tx, *changes, ctx, action, false);
+  service::commit(tx, *changes, stamp(ctx), action, false);
   const auto rev = tx.take_revision();
   if (next) {
     next->revision = rev;

@@ -73,7 +73,7 @@ json::object render_audit(const core::AuditEntry& a) {
                       {"remote", a.remote}};
 }
 
-json::object render_config(const core::Device& d, const EffectiveView& view) {
+json::object render_config(const core::Device& d, const service::EffectiveView& view) {
   json::object sources;
   for (const auto& [ptr, layer] : view.effective.sources) sources[ptr] = layer;
   json::value schema = nullptr;

@@ -3,8 +3,8 @@
 
 #include <boost/json/value.hpp>
 
-#include "api/config_engine.hpp"
 #include "core/model.hpp"
+#include "service/config_engine.hpp"
 
 namespace henge::api {
 
@@ -14,7 +14,7 @@ boost::json::object render_schema(const core::SchemaVersion& s, bool with_docume
 boost::json::object render_history(const core::HistoryEntry& h);
 boost::json::object render_audit(const core::AuditEntry& a);
 /// A device's config: revision, digest, schema, effective config, sources, device layer.
-boost::json::object render_config(const core::Device& d, const EffectiveView& view);
+boost::json::object render_config(const core::Device& d, const service::EffectiveView& view);
 
 /// `{items, next_cursor}`; next_cursor is null when `next` is empty.
 boost::json::object render_page(boost::json::array items, const std::string& next);

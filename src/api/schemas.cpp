@@ -4,11 +4,11 @@
 
 #include <boost/json.hpp>
 
-#include "api/config_engine.hpp"
 #include "api/http_io.hpp"
 #include "api/render.hpp"
 #include "api/routes.hpp"
 #include "core/names.hpp"
+#include "service/config_engine.hpp"
 
 namespace henge::api {
 namespace {
@@ -37,19 +37,19 @@ HandlerResult put_schema(Ctx& ctx) {
     auto latest = tx.schema(name, 0);
     if (latest && latest->document == *doc) {
       stored = std::move(*latest);  // the same document again: nothing to do
-      if (dry) dry_body = dry_run_body({});
+      if (dry) dry_body = service::dry_run_body({});
       return {};
     }
-    PendingChanges pending;
+    service::PendingChanges pending;
     pending.schema = core::SchemaVersion{name, latest ? latest->version + 1 : 1, *doc, 0, ctx.now};
     pending.schema_compiled = *compiled;
-    auto changes = plan(ctx.svc, tx, tx.devices_with_schema(name), pending);
+    auto changes = service::plan(engine(ctx), tx, tx.devices_with_schema(name), pending);
     if (!changes) return std::move(changes).error();
     if (dry) {
-      dry_body = dry_run_body(*changes);
+      dry_body = service::dry_run_body(*changes);
       return {};
     }
-    commit(tx, *changes, ctx, "schema.put", false);
+    service::commit(tx, *changes, stamp(ctx), "schema.put", false);
     pending.schema->revision = tx.take_revision();
     tx.insert_schema_version(*pending.schema);
     tx.append_audit(audit_entry(ctx, "schema.put", "schema/" + name, json::object{{"version", pending.schema->version}},

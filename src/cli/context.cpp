@@ -4,11 +4,11 @@
 #include <iterator>
 #include <sstream>
 
-#include "agent/atomic_file.hpp"
 #include "cli/credentials.hpp"
 #include "cli/output.hpp"
 #include "core/json_diff.hpp"
 #include "core/json_pointer.hpp"
+#include "files/atomic_file.hpp"
 
 namespace henge::cli {
 
@@ -35,7 +35,7 @@ core::Result<ApiClient*> Context::api() {
   return api_.get();
 }
 
-core::Result<ApiAnswer> Context::call(ApiCall call) {
+core::Result<ApiAnswer> Context::call(const ApiCall& call) {
   auto client = api();
   if (!client.ok()) return std::move(client).error();
   return (*client)->call(call);
@@ -72,7 +72,7 @@ core::Result<json::value> read_json_file(const std::string& path) {
   if (path == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
-    auto file = agent::read_file(path, 16 << 20);
+    auto file = files::read_file(path, 16 << 20);
     if (!file.ok()) return std::move(file).error();
     text = std::move(*file);
   }
@@ -83,7 +83,7 @@ core::Result<json::value> read_json_file(const std::string& path) {
 }
 
 core::Status write_secret_file(const std::string& path, const std::string& content) {
-  return agent::write_file_atomically(path, content, 0600);
+  return files::write_file_atomically(path, content, 0600);
 }
 
 void print_dry_run(Context& context, const json::value& body) {

@@ -32,7 +32,7 @@ struct Context {
   void warn(const boost::json::value& body) const;
 
   /// One call through api().
-  core::Result<ApiAnswer> call(ApiCall call);
+  core::Result<ApiAnswer> call(const ApiCall& call);
 
   /// Every page of a list, items concatenated (the server pages by `limit` and `cursor`).
   core::Result<boost::json::array> list_all(const std::string& path_with_query, std::size_t max_items);

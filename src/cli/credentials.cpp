@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "agent/atomic_file.hpp"
+#include "files/atomic_file.hpp"
 
 namespace henge::cli {
 
@@ -22,7 +22,7 @@ std::string credentials_path() {
 
 core::Result<Credentials> load_credentials() {
   const auto path = credentials_path();
-  auto text = agent::read_file(path, 64 * 1024);
+  auto text = files::read_file(path, std::size_t{64} * 1024);
   if (!text.ok()) {
     if (text.error().code == Errc::not_found) return Credentials{};
     return std::move(text).error();
@@ -44,7 +44,7 @@ core::Status save_credentials(const Credentials& credentials) {
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) return make_error(Errc::unavailable, "cannot create " + path.parent_path().string() + ": " + ec.message());
   const json::object doc{{"server", credentials.server}, {"token", credentials.token}};
-  return agent::write_file_atomically(path.string(), json::serialize(doc) + "\n", 0600);
+  return files::write_file_atomically(path.string(), json::serialize(doc) + "\n", 0600);
 }
 
 }  // namespace henge::cli

@@ -12,10 +12,10 @@
 #include <iostream>
 #include <iterator>
 
-#include "agent/atomic_file.hpp"
 #include "cli/context.hpp"
 #include "cli/csv.hpp"
 #include "cli/output.hpp"
+#include "files/atomic_file.hpp"
 
 namespace henge::cli {
 
@@ -144,7 +144,7 @@ void add_device_import_command(CLI::App& device, Context& ctx) {
     if (flags->file == "-") {
       text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     } else {
-      auto file = agent::read_file(flags->file, kMaxFile);
+      auto file = files::read_file(flags->file, kMaxFile);
       if (!file.ok()) return std::move(file).error();
       text = std::move(*file);
     }

@@ -12,10 +12,10 @@
 
 #include "api/app.hpp"
 #include "core/crypto.hpp"
+#include "log/log.hpp"
 #include "push/fleet_events.hpp"
 #include "push/hub.hpp"
 #include "push/presence.hpp"
-#include "server/log.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/server.hpp"
 #include "store/memory/memory_store.hpp"
@@ -218,9 +218,9 @@ int main(int argc, char** argv) {
   // admin token — is its owner's alone.
   ::umask(077);
 
-  server::log::Level level{};
-  server::log::parse_level(s.log_level, level);
-  server::log::configure(level, s.log_format == "json" ? server::log::Format::json : server::log::Format::text);
+  log::Level level{};
+  log::parse_level(s.log_level, level);
+  log::configure(level, s.log_format == "json" ? log::Format::json : log::Format::text);
 
   // Whoever holds it owns the fleet; a short one is a placeholder left in place (the
   // Kubernetes base ships one on purpose) or guessable.
@@ -259,7 +259,7 @@ int main(int argc, char** argv) {
     if (s.store == "sqlite") {
       const auto path = fs::path(s.data_dir) / "admin-token";
       if (!write_secret(path, *bootstrap)) return fail("cannot write " + path.string());
-      server::log::info("admin token written", {{"path", path.string()}});
+      log::info("admin token written", {{"path", path.string()}});
     }
   }
 
@@ -324,16 +324,14 @@ int main(int argc, char** argv) {
   if (!bound) return fail(bound.error().message);
   const std::string scheme = s.tls_cert.empty() ? "http" : "https";
   if (s.tls_cert.empty() && !server::is_loopback_address(*bound)) {
-    server::log::warn(
+    log::warn(
         "serving the admin API over plain HTTP to the network: tokens and configs cross it unencrypted",
         {{"address", *bound}, {"fix", "--listen 127.0.0.1:8080 behind a TLS proxy, or --tls-cert and --tls-key"}});
   }
   if (s.store == "postgres") {
-    server::log::info("listening",
-                      {{"address", *bound}, {"scheme", scheme}, {"store", s.store}, {"replica", s.replica_id}});
+    log::info("listening", {{"address", *bound}, {"scheme", scheme}, {"store", s.store}, {"replica", s.replica_id}});
   } else {
-    server::log::info("listening",
-                      {{"address", *bound}, {"scheme", scheme}, {"store", s.store}, {"data_dir", s.data_dir}});
+    log::info("listening", {{"address", *bound}, {"scheme", scheme}, {"store", s.store}, {"data_dir", s.data_dir}});
   }
   const auto drain = millis(s.drain_seconds);
   server.run([&] {

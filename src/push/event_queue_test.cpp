@@ -1,8 +1,8 @@
-#include "server/event_queue.hpp"
+#include "push/event_queue.hpp"
 
 #include <gtest/gtest.h>
 
-namespace henge::server {
+namespace henge::push {
 namespace {
 
 Frame f(const char* s) {
@@ -71,4 +71,4 @@ TEST(EventQueue, NotifiesOnEveryPush) {
 }
 
 }  // namespace
-}  // namespace henge::server
+}  // namespace henge::push

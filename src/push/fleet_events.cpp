@@ -22,7 +22,7 @@ FleetEvents::FleetEvents(std::size_t capacity, std::size_t max_queued_per_client
               .count())) {}
 
 void FleetEvents::emit(std::string_view type, json::object data) {
-  std::vector<std::shared_ptr<server::EventQueue>> targets;
+  std::vector<std::shared_ptr<EventQueue>> targets;
   server::Frame frame;
   {
     std::lock_guard lock(mu_);
@@ -47,9 +47,9 @@ void FleetEvents::config_changed(const store::ChangeEvent& event) {
            {"revision", event.revision}, {"device_count", event.changes.size()}, {"devices", std::move(devices)}});
 }
 
-std::shared_ptr<server::EventQueue> FleetEvents::subscribe(std::optional<std::uint64_t> last_event_id) {
-  auto queue = std::make_shared<server::EventQueue>(retry_preamble(kRetryMs), max_queued_ + capacity_,
-                                                    std::make_shared<const std::string>(goaway_frame("overflow")));
+std::shared_ptr<EventQueue> FleetEvents::subscribe(std::optional<std::uint64_t> last_event_id) {
+  auto queue = std::make_shared<EventQueue>(retry_preamble(kRetryMs), max_queued_ + capacity_,
+                                            std::make_shared<const std::string>(goaway_frame("overflow")));
   std::lock_guard lock(mu_);
   if (closed_reason_) {
     queue->close(std::make_shared<const std::string>(goaway_frame(*closed_reason_)));
@@ -64,13 +64,13 @@ std::shared_ptr<server::EventQueue> FleetEvents::subscribe(std::optional<std::ui
   return queue;
 }
 
-void FleetEvents::unsubscribe(const server::EventQueue* queue) {
+void FleetEvents::unsubscribe(const EventQueue* queue) {
   std::lock_guard lock(mu_);
   std::erase_if(subscribers_, [&](const auto& q) { return q.get() == queue; });
 }
 
 void FleetEvents::close_all(std::string_view reason) {
-  std::vector<std::shared_ptr<server::EventQueue>> all;
+  std::vector<std::shared_ptr<EventQueue>> all;
   {
     std::lock_guard lock(mu_);
     closed_reason_ = std::string(reason);

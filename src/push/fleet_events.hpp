@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "server/event_queue.hpp"
+#include "push/event_queue.hpp"
 #include "store/store.hpp"
 
 namespace henge::push {
@@ -28,8 +28,8 @@ class FleetEvents final {
   void config_changed(const store::ChangeEvent& event);
 
   /// A stream of events after `last_event_id` (the kept ones first), then live ones.
-  std::shared_ptr<server::EventQueue> subscribe(std::optional<std::uint64_t> last_event_id);
-  void unsubscribe(const server::EventQueue* queue);
+  std::shared_ptr<EventQueue> subscribe(std::optional<std::uint64_t> last_event_id);
+  void unsubscribe(const EventQueue* queue);
   /// Closes every subscriber with goaway `reason`; later subscribers are closed at once.
   void close_all(std::string_view reason);
 
@@ -43,7 +43,7 @@ class FleetEvents final {
   std::size_t max_queued_;
   std::uint64_t next_id_;
   std::deque<Event> recent_;
-  std::vector<std::shared_ptr<server::EventQueue>> subscribers_;
+  std::vector<std::shared_ptr<EventQueue>> subscribers_;
   std::optional<std::string> closed_reason_;
 };
 

@@ -5,9 +5,9 @@
 #include <system_error>
 #include <vector>
 
+#include "log/log.hpp"
 #include "push/frames.hpp"
 #include "push/presence.hpp"
-#include "server/log.hpp"
 
 namespace henge::push {
 
@@ -40,14 +40,14 @@ Hub::Shard& Hub::shard(const std::string& device) {
   return shards_[std::hash<std::string>{}(device) % kShards];
 }
 
-std::shared_ptr<server::EventQueue> Hub::attach(const std::string& device) {
-  auto queue = std::make_shared<server::EventQueue>(retry_preamble(retry_.count()), kMaxQueuedEvents,
-                                                    shared_frame(goaway_frame("overflow")));
+std::shared_ptr<EventQueue> Hub::attach(const std::string& device) {
+  auto queue = std::make_shared<EventQueue>(retry_preamble(retry_.count()), kMaxQueuedEvents,
+                                            shared_frame(goaway_frame("overflow")));
   if (draining_) {
     queue->close(shared_frame(goaway_frame("shutdown")));
     return queue;
   }
-  std::shared_ptr<server::EventQueue> previous;
+  std::shared_ptr<EventQueue> previous;
   {
     auto& s = shard(device);
     std::lock_guard lock(s.mu);
@@ -60,7 +60,7 @@ std::shared_ptr<server::EventQueue> Hub::attach(const std::string& device) {
   return queue;
 }
 
-bool Hub::detach(const std::string& device, const server::EventQueue* queue) {
+bool Hub::detach(const std::string& device, const EventQueue* queue) {
   auto& s = shard(device);
   std::lock_guard lock(s.mu);
   auto it = s.streams.find(device);
@@ -71,7 +71,7 @@ bool Hub::detach(const std::string& device, const server::EventQueue* queue) {
 }
 
 void Hub::close(const std::string& device, std::string_view reason) {
-  std::shared_ptr<server::EventQueue> queue;
+  std::shared_ptr<EventQueue> queue;
   {
     auto& s = shard(device);
     std::lock_guard lock(s.mu);
@@ -141,7 +141,7 @@ void Hub::dispatch_range(const store::DesiredChange* first, const store::Desired
   // shared by every queue it goes to.
   std::unordered_map<std::string, server::Frame> frames;
   for (const auto* change = first; change != last; ++change) {
-    std::shared_ptr<server::EventQueue> queue;
+    std::shared_ptr<EventQueue> queue;
     {
       auto& s = shard(change->device);
       std::lock_guard lock(s.mu);
@@ -158,12 +158,12 @@ void Hub::dispatch_range(const store::DesiredChange* first, const store::Desired
 
 void Hub::drain(std::chrono::milliseconds period) {
   if (draining_.exchange(true)) return;
-  std::vector<std::shared_ptr<server::EventQueue>> all;
+  std::vector<std::shared_ptr<EventQueue>> all;
   for (auto& s : shards_) {
     std::lock_guard lock(s.mu);
     for (auto& [device, queue] : s.streams) all.push_back(queue);
   }
-  server::log::info("draining streams", {{"streams", all.size()}, {"period_ms", period.count()}});
+  log::info("draining streams", {{"streams", all.size()}, {"period_ms", period.count()}});
   drainer_ = std::thread([all = std::move(all), period]() mutable {
     // Spread the goaways so the fleet does not reconnect to the next replica at once:
     // stream i goes at a random moment within its own slice of the period.

@@ -4,7 +4,7 @@
 // which only queues it; the hub's dispatcher thread serializes each distinct frame
 // once and offers it to each device's stream (a change to thousands of devices is
 // split over a thread per core, as offering a frame to a plain stream writes it). A
-// slow or stalled device holds at most one waiting config frame (server::EventQueue),
+// slow or stalled device holds at most one waiting config frame (EventQueue),
 // so it never delays the writer, the dispatcher or any other device.
 
 #include <array>
@@ -19,7 +19,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "server/event_queue.hpp"
+#include "push/event_queue.hpp"
 #include "store/store.hpp"
 
 namespace henge::push {
@@ -37,9 +37,9 @@ class Hub final {
 
   /// A new stream for `device`. A stream the device already had gets goaway
   /// `replaced` and is closed.
-  std::shared_ptr<server::EventQueue> attach(const std::string& device);
+  std::shared_ptr<EventQueue> attach(const std::string& device);
   /// Forgets `queue` if it is still `device`'s stream; true when it was.
-  bool detach(const std::string& device, const server::EventQueue* queue);
+  bool detach(const std::string& device, const EventQueue* queue);
   /// Closes `device`'s stream, if any, with goaway `reason`.
   void close(const std::string& device, std::string_view reason);
 
@@ -63,7 +63,7 @@ class Hub final {
   static constexpr std::size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, std::shared_ptr<server::EventQueue>> streams;
+    std::unordered_map<std::string, std::shared_ptr<EventQueue>> streams;
   };
   Shard& shard(const std::string& device);
   void dispatch_loop();

@@ -16,7 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // Waits (with a deadline) until the queue has something, then takes it.
-server::EventQueue::Batch next(server::EventQueue& q) {
+EventQueue::Batch next(EventQueue& q) {
   std::mutex mu;
   std::condition_variable cv;
   q.set_notify([&] {
@@ -31,9 +31,9 @@ server::EventQueue::Batch next(server::EventQueue& q) {
   return q.take();
 }
 
-store::ChangeEvent change(core::Revision rev, std::vector<std::string> devices) {
+store::ChangeEvent change(core::Revision rev, const std::vector<std::string>& devices) {
   store::ChangeEvent e{rev, {}};
-  for (auto& d : devices) {
+  for (const auto& d : devices) {
     e.changes.push_back({d, core::Desired{rev, boost::json::object{{"n", rev}}, "sha-" + std::to_string(rev), "s@1"}});
   }
   return e;
@@ -75,7 +75,7 @@ TEST(Hub, AChangeToThousandsOfDevicesReachesEachOnceWhenSplitOverThreads) {
   // Enough devices for the hub to split the dispatch, and a count no split divides evenly.
   constexpr int kDevices = 5003;
   std::vector<std::string> ids;
-  std::vector<std::shared_ptr<server::EventQueue>> queues;
+  std::vector<std::shared_ptr<EventQueue>> queues;
   for (int i = 0; i < kDevices; ++i) {
     ids.push_back("d" + std::to_string(i));
     queues.push_back(hub.attach(ids.back()));
@@ -137,7 +137,8 @@ TEST(Hub, AfterDispatchSeesEveryEventInOrder) {
 
 TEST(Hub, DrainClosesEveryStreamWithinThePeriodAndRefusesNewOnes) {
   Hub hub;
-  std::vector<std::shared_ptr<server::EventQueue>> queues;
+  std::vector<std::shared_ptr<EventQueue>> queues;
+  queues.reserve(20);
   for (int i = 0; i < 20; ++i) queues.push_back(hub.attach("d" + std::to_string(i)));
   const auto start = std::chrono::steady_clock::now();
   hub.drain(200ms);

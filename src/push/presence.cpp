@@ -1,6 +1,6 @@
 #include "push/presence.hpp"
 
-#include "server/log.hpp"
+#include "log/log.hpp"
 
 namespace henge::push {
 
@@ -68,8 +68,8 @@ bool Presence::write(std::unordered_map<std::string, Change>& batch) {
     return {};
   });
   if (!status) {
-    server::log::warn("could not record device connections; will retry",
-                      {{"devices", batch.size()}, {"error", status.error().message}});
+    log::warn("could not record device connections; will retry",
+              {{"devices", batch.size()}, {"error", status.error().message}});
     // Keep them for the next batch (the store may be back by then); what was recorded
     // since is newer and wins.
     std::lock_guard lock(mu_);

@@ -30,18 +30,18 @@ struct Request {
   }
 };
 
-class EventQueue;
+class StreamSource;
 
 /// A server-sent-event stream a handler opens instead of answering with a body. Its
-/// frames are written until the queue closes or the client goes away.
+/// source's frames are written until the source closes it or the client goes away.
 struct StreamBody {
-  std::shared_ptr<EventQueue> queue;
+  std::shared_ptr<StreamSource> source;
   std::chrono::milliseconds keepalive{15000};  ///< a ": keepalive" comment when idle this long
   std::function<void()> on_close;              ///< runs on a worker thread after the stream ends
-  /// Runs once a config frame is written, with the time since its change committed, on
-  /// whichever thread wrote it (a plain-HTTP stream writes from the thread that queued
-  /// the frame): it must be thread-safe.
-  std::function<void(std::chrono::steady_clock::duration)> on_config_written;
+  /// Runs once a stamped batch (StreamSource::Batch::due) is written, with the time
+  /// since its stamp, on whichever thread wrote it (a plain-HTTP stream writes from the
+  /// thread that queued the frame): it must be thread-safe.
+  std::function<void(std::chrono::steady_clock::duration)> on_written;
 };
 
 struct Response {

@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <chrono>
 
-#include "server/event_queue.hpp"
+#include "server/stream_source.hpp"
 
 namespace henge::server {
 
@@ -54,14 +54,14 @@ struct PlainStreams::Stream {
   int fd = -1;
   std::shared_ptr<StreamBody> body;
   std::function<void()> on_end;
-  std::vector<Frame> pending;     // taken from the queue, not yet all sent
-  std::size_t offset = 0;         // into pending.front()
-  Clock::time_point committed{};  // of the config frame in `pending`, for the metric
+  std::vector<Frame> pending;  // taken from the source, not yet all sent
+  std::size_t offset = 0;      // into pending.front()
+  Clock::time_point due{};     // the stamp of the batch in `pending`, for on_written
   Clock::time_point last_write;
   Clock::time_point stalled_since;
   Clock::duration write_timeout{};
   std::unique_ptr<asio::posix::stream_descriptor> waiter;  // only while the socket is full
-  bool closing = false;                                    // the queue's close is in `pending`: end once it is out
+  bool closing = false;                                    // the source's close is in `pending`: end once it is out
   bool ended = false;
   std::size_t index = 0;  // in streams_, guarded by PlainStreams::mu_
 };
@@ -97,25 +97,25 @@ void PlainStreams::serve(int fd, std::shared_ptr<StreamBody> body, std::function
       schedule_sweep();
     }
   }
-  s->body->queue->set_notify([this, weak = std::weak_ptr<Stream>(s)] {
+  s->body->source->set_notify([this, weak = std::weak_ptr<Stream>(s)] {
     if (auto locked = weak.lock()) pump(locked);
   });
   pump(s);
 }
 
-// Sends what is pending and then what the queue holds, until the socket is full or the
-// queue empty. Runs on whichever thread queued a frame.
+// Sends what is pending and then what the source holds, until the socket is full or
+// the source empty. Runs on whichever thread queued a frame.
 void PlainStreams::pump(const std::shared_ptr<Stream>& s) {
   std::lock_guard lock(s->mu);
   if (s->ended || s->waiter) return;  // a waiter pumps on once the socket has room
   for (;;) {
     if (s->pending.empty()) {
       if (s->closing) return end_locked(s);
-      auto batch = s->body->queue->take();
+      auto batch = s->body->source->take();
       if (batch.frames.empty() && !batch.closed) return;
       s->pending = std::move(batch.frames);
       s->offset = 0;
-      s->committed = batch.config_committed;
+      s->due = batch.due;
       s->closing = batch.closed;
       continue;
     }
@@ -154,10 +154,10 @@ void PlainStreams::pump(const std::shared_ptr<Stream>& s) {
       return wait_writable_locked(s);
     }
     std::vector<Frame>().swap(s->pending);  // an idle stream keeps no buffer
-    if (s->committed != Clock::time_point{} && s->body->on_config_written) {
-      s->body->on_config_written(now - s->committed);
+    if (s->due != Clock::time_point{} && s->body->on_written) {
+      s->body->on_written(now - s->due);
     }
-    s->committed = {};
+    s->due = {};
   }
 }
 
@@ -194,7 +194,7 @@ void PlainStreams::end_locked(const std::shared_ptr<Stream>& s) {
   ::close(s->fd);
   s->fd = -1;
   std::vector<Frame>().swap(s->pending);
-  s->body->queue->set_notify(nullptr);
+  s->body->source->set_notify(nullptr);
   {
     std::lock_guard lock(mu_);
     if (s->index < streams_.size() && streams_[s->index] == s) {

@@ -36,7 +36,7 @@ class PlainStreams final {
   PlainStreams& operator=(const PlainStreams&) = delete;
 
   /// Takes over the connected socket `fd` (non-blocking) for `body`: writes the
-  /// response head, then the queue's frames until it closes or the client goes away.
+  /// response head, then its source's frames until it closes or the client goes away.
   /// `on_end` runs once, when the stream has ended and its socket is closed.
   void serve(int fd, std::shared_ptr<StreamBody> body, std::function<void()> on_end);
 

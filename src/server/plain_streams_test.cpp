@@ -9,9 +9,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <mutex>
 #include <thread>
 
-#include "server/event_queue.hpp"
+#include "server/stream_source.hpp"
 
 namespace henge::server {
 namespace {
@@ -22,6 +23,50 @@ namespace asio = boost::asio;
 Frame frame(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
 }
+
+// The plainest source: frames in the order pushed, then a last one and the end.
+class TestSource final : public StreamSource {
+ public:
+  void push(Frame f) {
+    std::unique_lock lock(mu_);
+    if (closing_) return;
+    frames_.push_back(std::move(f));
+    notify(lock);
+  }
+  void close(Frame last) {
+    std::unique_lock lock(mu_);
+    if (closing_) return;
+    frames_.push_back(std::move(last));
+    closing_ = true;
+    notify(lock);
+  }
+  Batch take() override {
+    std::lock_guard lock(mu_);
+    Batch b;
+    b.frames.swap(frames_);
+    b.closed = closing_;
+    return b;
+  }
+  [[nodiscard]] bool ready() const override {
+    std::lock_guard lock(mu_);
+    return !frames_.empty() || closing_;
+  }
+  void set_notify(std::function<void()> notify) override {
+    std::lock_guard lock(mu_);
+    notify_ = std::move(notify);
+  }
+
+ private:
+  void notify(std::unique_lock<std::mutex>& lock) {
+    auto n = notify_;
+    lock.unlock();
+    if (n) n();
+  }
+  mutable std::mutex mu_;
+  std::vector<Frame> frames_;
+  bool closing_ = false;
+  std::function<void()> notify_;
+};
 
 // One side of a socket pair for the pool, the other read here as a client would.
 class PlainStreamsTest : public ::testing::Test {
@@ -41,12 +86,13 @@ class PlainStreamsTest : public ::testing::Test {
     workers_.join();
   }
 
-  std::shared_ptr<EventQueue> serve(std::chrono::milliseconds keepalive, std::size_t max_events = 16) {
+  std::shared_ptr<TestSource> serve(std::chrono::milliseconds keepalive) {
     auto body = std::make_shared<StreamBody>();
-    body->queue = std::make_shared<EventQueue>("retry: 1\n\n", max_events, frame("event: goaway\n\n"));
+    auto queue = std::make_shared<TestSource>();
+    queue->push(frame("retry: 1\n\n"));
+    body->source = queue;
     body->keepalive = keepalive;
     body->on_close = [this] { closed_.fetch_add(1); };
-    auto queue = body->queue;
     pool_.serve(server_fd_, std::move(body), [this] { ended_.fetch_add(1); });
     return queue;
   }
@@ -100,10 +146,11 @@ std::size_t count(const std::string& text, const std::string& what) {
 }
 
 TEST_F(PlainStreamsTest, HeadAndPreambleFirstThenFramesFromManyThreadsEachWholeAndInOrder) {
-  auto queue = serve(60s, 100'000);
+  auto queue = serve(60s);
   constexpr int kThreads = 4;
   constexpr int kEach = 500;
   std::vector<std::thread> writers;
+  writers.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([&queue, t] {
       for (int k = 0; k < kEach; ++k)
@@ -111,7 +158,7 @@ TEST_F(PlainStreamsTest, HeadAndPreambleFirstThenFramesFromManyThreadsEachWholeA
     });
   }
   for (auto& w : writers) w.join();
-  ASSERT_TRUE(read_until([](const std::string& r) { return count(r, "data: ") == kThreads * kEach; }));
+  ASSERT_TRUE(read_until([](const std::string& r) { return count(r, "data: ") == std::size_t{kThreads} * kEach; }));
   EXPECT_EQ(read_.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
   EXPECT_NE(read_.find("\r\n\r\nretry: 1\n\n"), std::string::npos);
   for (int t = 0; t < kThreads; ++t) {
@@ -128,7 +175,7 @@ TEST_F(PlainStreamsTest, HeadAndPreambleFirstThenFramesFromManyThreadsEachWholeA
 TEST_F(PlainStreamsTest, AFrameLargerThanTheSocketBufferGoesOutWhenTheClientReads) {
   auto queue = serve(60s);
   const std::string big(4 << 20, 'x');  // far over a socket buffer: the pool must wait for room
-  queue->push_config(1, frame("data: " + big + "\n\n"));
+  queue->push(frame("data: " + big + "\n\n"));
   queue->push(frame("data: after\n\n"));
   ASSERT_TRUE(read_until([](const std::string& r) { return r.find("data: after\n\n") != std::string::npos; }));
   EXPECT_NE(read_.find("data: " + big + "\n\ndata: after\n\n"), std::string::npos);
@@ -160,7 +207,7 @@ TEST_F(PlainStreamsTest, AClientThatWentAwayIsFoundWithinAKeepalive) {
 TEST_F(PlainStreamsTest, AClientThatStopsReadingIsClosedAfterTheWriteTimeout) {
   auto queue = serve(40ms);  // the write timeout is then its floor, 5 s
   const std::string big(4 << 20, 'x');
-  queue->push_config(1, frame("data: " + big + "\n\n"));
+  queue->push(frame("data: " + big + "\n\n"));
   EXPECT_FALSE(wait_for([this] { return ended_.load() == 1; }, 4s)) << "closed before the write timeout";
   EXPECT_TRUE(wait_for([this] { return ended_.load() == 1; }, 4s)) << "not closed after the write timeout";
 }

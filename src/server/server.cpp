@@ -18,12 +18,12 @@
 #include <thread>
 
 #include "core/crypto.hpp"
+#include "log/log.hpp"
 #include "server/beast_request.hpp"
-#include "server/event_queue.hpp"
 #include "server/framing.hpp"
-#include "server/log.hpp"
 #include "server/plain_streams.hpp"
 #include "server/problem.hpp"
+#include "server/stream_source.hpp"
 
 namespace henge::server {
 
@@ -277,10 +277,11 @@ struct Server::Impl {
     r.headers.emplace_back("X-Request-Id", request_id);
     auto res = to_beast(std::move(r), 11, false);
     lowest(stream).expires_after(kWriteTimeout);
+    // NOLINTNEXTLINE(bugprone-use-after-move): clang-tidy misreads the coroutine's frame; `message` is not used
     co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
   }
 
-  // Serves a text/event-stream over TLS until the queue closes, the client goes away,
+  // Serves a text/event-stream over TLS until its source closes it, the client goes away,
   // or a write stalls for three keepalive periods (a client that stopped reading).
   // Plain-HTTP streams are served by the pool instead (plain_streams.hpp).
   template <class Stream>
@@ -291,7 +292,7 @@ struct Server::Impl {
     static const auto kKeepalive = std::make_shared<const std::string>(": keepalive\n\n");
     auto ex = co_await asio::this_coro::executor;
     auto wake = std::make_shared<asio::steady_timer>(ex);
-    body.queue->set_notify([wake = std::weak_ptr(wake), ex] {
+    body.source->set_notify([wake = std::weak_ptr(wake), ex] {
       asio::post(ex, [wake] {
         if (auto t = wake.lock()) t->cancel();
       });
@@ -301,7 +302,7 @@ struct Server::Impl {
     auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(kHeader), asio::as_tuple(asio::use_awaitable));
     bool alive = !hec;
     while (alive) {
-      auto batch = body.queue->take();
+      auto batch = body.source->take();
       for (const auto& frame : batch.frames) {
         lowest(stream).expires_after(write_timeout);
         auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*frame), asio::as_tuple(asio::use_awaitable));
@@ -310,11 +311,11 @@ struct Server::Impl {
           break;
         }
       }
-      if (alive && batch.config_committed != std::chrono::steady_clock::time_point{} && body.on_config_written) {
-        body.on_config_written(std::chrono::steady_clock::now() - batch.config_committed);
+      if (alive && batch.due != std::chrono::steady_clock::time_point{} && body.on_written) {
+        body.on_written(std::chrono::steady_clock::now() - batch.due);
       }
       if (!alive || batch.closed) break;
-      if (body.queue->ready()) continue;
+      if (body.source->ready()) continue;
       // Nothing to write: wait for a frame or the keepalive period. The check above
       // and this wait start in one turn of the strand, so a notify's cancel, posted
       // to the same strand, cannot slip in between and be lost.
@@ -326,14 +327,14 @@ struct Server::Impl {
       // is found within a keepalive period at no memory cost per idle stream.
       if (peer_closed(lowest(stream).socket())) break;
       const auto [ec] = which;
-      if (!ec && !body.queue->ready()) {
+      if (!ec && !body.source->ready()) {
         lowest(stream).expires_after(write_timeout);
         auto [kec, kn] =
             co_await asio::async_write(stream, asio::buffer(*kKeepalive), asio::as_tuple(asio::use_awaitable));
         alive = !kec;
       }
     }
-    body.queue->set_notify(nullptr);
+    body.source->set_notify(nullptr);
     if (body.on_close) asio::post(workers, std::move(body.on_close));
   }
 

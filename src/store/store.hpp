@@ -57,7 +57,8 @@ struct ChangeEvent {
   std::vector<DesiredChange> changes;
 };
 
-/// Reads at one consistent snapshot.
+/// Reads at one consistent snapshot. Each method throws on a storage failure, which
+/// read() returns as a Status.
 class ReadTx {
  public:
   virtual ~ReadTx() = default;
@@ -102,49 +103,66 @@ class ReadTx {
   virtual std::vector<core::Token> tokens() = 0;
 };
 
-/// Reads and writes; all or nothing.
+/// Reads and writes; all or nothing. Each method throws on a storage failure; the
+/// store then rolls the transaction back and write() returns the failure as a Status
+/// (the caller's function need not catch it, and must not swallow it).
 class WriteTx : public ReadTx {
  public:
   /// The revision this transaction takes: allocated on the first call, the same on
   /// later calls. A transaction that never calls it takes no revision.
+  /// Throws on a storage failure.
   virtual Revision take_revision() = 0;
 
   /// Adds a device; the caller has checked that the id is free.
+  /// Throws on a storage failure.
   virtual void insert_device(const core::Device& d) = 0;
   /// Replaces every field of an existing device but its state. When
   /// `d.desired.revision` differs from the stored one, the device is named in this
   /// commit's ChangeEvent.
+  /// Throws on a storage failure.
   virtual void update_device(const core::Device& d) = 0;
   /// Replaces only the desired config of an existing device (what a group or schema
   /// write changes for each member) and names it in this commit's ChangeEvent, when its
   /// revision moved; an equal revision is the same desired config and changes nothing.
+  /// Throws on a storage failure.
   virtual void update_desired(std::string_view id, const core::Desired& desired) = 0;
   /// Replaces the state of an existing device, all but `connected`: which node holds
   /// a device's stream is written only through set_connection().
+  /// Throws on a storage failure.
   virtual void update_device_state(std::string_view id, const core::DeviceState& s) = 0;
   /// Records that this node now holds (`connected`) or no longer holds a stream of
   /// `id`, seen at `at` (last_seen only moves forward). With several nodes over one
   /// database, a node's "no longer" leaves a stream another node holds alone.
+  /// Throws on a storage failure.
   virtual void set_connection(std::string_view id, bool connected, core::TimeMs at) = 0;
   /// Forgets every connection this node recorded (at start, when it can hold no
   /// stream), and those of nodes that are gone.
+  /// Throws on a storage failure.
   virtual void reset_connections() = 0;
   /// Removes a device and its history.
+  /// Throws on a storage failure.
   virtual void delete_device(std::string_view id) = 0;
 
+  /// Throws on a storage failure.
   virtual void insert_schema_version(const core::SchemaVersion& s) = 0;
 
   /// Adds or replaces a group.
+  /// Throws on a storage failure.
   virtual void put_group(const core::Group& g) = 0;
+  /// Throws on a storage failure.
   virtual void delete_group(std::string_view name) = 0;
 
+  /// Throws on a storage failure.
   virtual void append_history(const core::HistoryEntry& h) = 0;
   /// Appends an audit entry; its seq is assigned here.
+  /// Throws on a storage failure.
   virtual void append_audit(const core::AuditEntry& a) = 0;
 
   /// Adds a token, replacing any token with the same name or hash.
+  /// Throws on a storage failure.
   virtual void put_token(const core::Token& t) = 0;
   /// Removes the token named `name`; false when there is none.
+  /// Throws on a storage failure.
   virtual bool delete_token(std::string_view name) = 0;
 };
 
@@ -166,7 +184,8 @@ class Store {
   /// Called when the connections this node recorded may have been forgotten (its
   /// lease among several replicas lapsed while the database was out of reach), so the
   /// caller records its open streams again. A store of one node never calls it.
-  virtual void set_connections_lost_listener(std::function<void()> listener) { (void)listener; }
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): by value, as the overrides that keep it
+  virtual void set_connections_lost_listener(std::function<void()> /*listener*/) {}
 };
 
 }  // namespace henge::store

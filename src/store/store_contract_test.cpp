@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <thread>
 
 #include "store/memory/memory_store.hpp"
@@ -143,6 +144,31 @@ TEST_P(StoreContract, FailedWriteChangesNothing) {
   EXPECT_EQ(s.error().code, Errc::validation_failed);
   EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.device("a").has_value(); }));
   EXPECT_EQ(read<Revision>([](ReadTx& tx) { return tx.revision(); }), 0u);
+}
+
+// A transaction's function that throws (a storage failure inside a WriteTx call, or a
+// bug) is rolled back and answered as an internal error naming it, by every store: no
+// exception leaves read() or write(), and no part of the write lands.
+TEST_P(StoreContract, AFunctionThatThrowsIsRolledBackAndAnInternalError) {
+  auto s = store_->write([&](WriteTx& tx) -> Status {
+    tx.take_revision();
+    tx.insert_device(make_device("a"));
+    throw std::runtime_error("the disk went away");
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::internal);
+  EXPECT_NE(s.error().message.find("the disk went away"), std::string::npos) << s.error().message;
+  EXPECT_FALSE(read<bool>([](ReadTx& tx) { return tx.device("a").has_value(); }));
+  EXPECT_EQ(read<Revision>([](ReadTx& tx) { return tx.revision(); }), 0u);
+
+  auto r = store_->read([](ReadTx&) -> Status { throw std::runtime_error("a reader's failure"); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::internal);
+  write_ok([](WriteTx& tx) {
+    tx.insert_device(make_device("b"));
+    return Status{};
+  });
+  EXPECT_TRUE(read<bool>([](ReadTx& tx) { return tx.device("b").has_value(); })) << "the store still works";
 }
 
 TEST_P(StoreContract, DeviceRoundTripsEveryField) {

@@ -217,14 +217,23 @@ class MemoryStore final : public Store {
   Status read(const std::function<Status(ReadTx&)>& fn) override {
     std::shared_lock lock(mu_);
     MemoryTx tx(state_, state_.revision);
-    return fn(tx);
+    try {
+      return fn(tx);
+    } catch (const std::exception& e) {
+      return make_error(Errc::internal, e.what());  // as the SQL stores answer it
+    }
   }
 
   Status write(const std::function<Status(WriteTx&)>& fn) override {
     std::unique_lock lock(mu_);
     State draft = state_;
     MemoryTx tx(draft, state_.revision);
-    auto status = fn(tx);
+    Status status;
+    try {
+      status = fn(tx);
+    } catch (const std::exception& e) {
+      return make_error(Errc::internal, e.what());  // the draft is dropped: nothing lands
+    }
     if (!status.ok()) return status;
     state_ = std::move(draft);
     if (listener_ && !tx.changed.empty()) listener_(make_change_event(state_.revision, std::move(tx.changed)));

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <condition_variable>
 
-#include "server/log.hpp"
+#include "log/log.hpp"
 #include "store/change_event.hpp"
 #include "store/postgres/pg.hpp"
 #include "store/postgres/postgres_tx.hpp"
@@ -16,7 +16,6 @@
 
 namespace henge::store::postgres {
 
-namespace log = server::log;
 using Clock = std::chrono::steady_clock;
 
 struct ChangeFeed::State {

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "server/log.hpp"
+#include "log/log.hpp"
 #include "store/stored_json.hpp"
 
 namespace henge::store::postgres {
@@ -62,8 +62,8 @@ std::size_t quarantine_unreadable(pg::Conn& c, core::TimeMs now) {
           "VALUES ($1::bigint, $2, $3, $4, $5, $6)",
           now, std::string(col.table), row, std::string(col.column), text, reason);
       c.run(col.replace, rows.text(i, 0));
-      server::log::error("unreadable stored JSON quarantined",
-                         {{"table", col.table}, {"row", row}, {"column", col.column}, {"cause", reason}});
+      log::error("unreadable stored JSON quarantined",
+                 {{"table", col.table}, {"row", row}, {"column", col.column}, {"cause", reason}});
       ++moved;
     }
   }

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "server/log.hpp"
+#include "log/log.hpp"
 #include "store/stored_json.hpp"
 
 namespace henge::store::sqlite {
@@ -70,8 +70,8 @@ std::size_t quarantine_unreadable(Db& db, core::TimeMs now) {
           .bind_all(now, c.table, f.row, c.column, f.text, f.reason)
           .run();
       db.prepare(c.replace).bind_all(f.rowid).run();
-      server::log::error("unreadable stored JSON quarantined",
-                         {{"table", c.table}, {"row", f.row}, {"column", c.column}, {"cause", f.reason}});
+      log::error("unreadable stored JSON quarantined",
+                 {{"table", c.table}, {"row", f.row}, {"column", c.column}, {"cause", f.reason}});
       ++moved;
     }
   }

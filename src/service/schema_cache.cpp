@@ -1,6 +1,6 @@
-#include "api/schema_cache.hpp"
+#include "service/schema_cache.hpp"
 
-namespace henge::api {
+namespace henge::service {
 
 core::Result<std::shared_ptr<const core::CompiledSchema>> SchemaCache::get(const std::string& name,
                                                                            std::int64_t version,
@@ -16,4 +16,4 @@ core::Result<std::shared_ptr<const core::CompiledSchema>> SchemaCache::get(const
   return cache_.try_emplace(key, *compiled).first->second;
 }
 
-}  // namespace henge::api
+}  // namespace henge::service

@@ -1,4 +1,4 @@
-#include "api/config_engine.hpp"
+#include "service/config_engine.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -6,9 +6,9 @@
 #include "core/crypto.hpp"
 #include "core/json_policy.hpp"
 #include "core/merge_patch.hpp"
-#include "server/log.hpp"
+#include "log/log.hpp"
 
-namespace henge::api {
+namespace henge::service {
 namespace json = boost::json;
 using core::Errc;
 using core::make_error;
@@ -23,8 +23,8 @@ constexpr std::size_t kMaxListedErrors = 100;
 // thousands of devices with the same groups and schema, and most often the same config.
 class EffectiveConfigs {
  public:
-  EffectiveConfigs(Services& svc, store::ReadTx& tx, const PendingChanges& pending)
-      : svc_(svc), tx_(tx), pending_(pending) {}
+  EffectiveConfigs(const Engine& engine, store::ReadTx& tx, const PendingChanges& pending)
+      : engine_(engine), tx_(tx), pending_(pending) {}
 
   core::Result<EffectiveView> of(const core::Device& device, bool with_sources) {
     EffectiveView view;
@@ -76,7 +76,7 @@ class EffectiveConfigs {
     if (pending_.schema && pending_.schema->name == name) {
       view = {name, pending_.schema->version, pending_.schema_compiled};
     } else if (auto s = tx_.schema(name, 0)) {
-      auto compiled = svc_.schemas.get(s->name, s->version, s->document);
+      auto compiled = engine_.schemas.get(s->name, s->version, s->document);
       if (!compiled) {
         return make_error(Errc::internal,
                           "stored schema " + s->name + " does not compile: " + compiled.error().message);
@@ -95,7 +95,7 @@ class EffectiveConfigs {
     return it->second ? &*it->second : nullptr;
   }
 
-  Services& svc_;
+  const Engine& engine_;
   store::ReadTx& tx_;
   const PendingChanges& pending_;
   std::map<std::string, SchemaView> schemas_;
@@ -103,9 +103,9 @@ class EffectiveConfigs {
   std::map<std::pair<const core::CompiledSchema*, std::string>, std::vector<core::FieldError>> verdicts_;
 };
 
-core::Result<EffectiveView> effective_config(Services& svc, store::ReadTx& tx, const core::Device& device,
+core::Result<EffectiveView> effective_config(const Engine& engine, store::ReadTx& tx, const core::Device& device,
                                              const PendingChanges& pending) {
-  return EffectiveConfigs(svc, tx, pending).of(device, true);
+  return EffectiveConfigs(engine, tx, pending).of(device, true);
 }
 
 namespace {
@@ -154,7 +154,7 @@ core::Status check_readable(const core::Device& d) {
   return {};
 }
 
-core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, std::vector<core::Device> devices,
+core::Result<std::vector<DeviceChange>> plan(const Engine& engine, store::ReadTx& tx, std::vector<core::Device> devices,
                                              const PendingChanges& pending) {
   // A device whose own values could not be read has no config to work out: a write to
   // a layer it shares passes it by (its desired config stays as it was), and a write
@@ -170,8 +170,8 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
                                             " cannot be read; replace them whole with PUT /v1/devices/" + it->id +
                                             "/config (or delete the device)");
     }
-    server::log::error("device left out of a write: its stored values cannot be read",
-                       {{"device", it->id}, {"cause", it->unreadable.front()}});
+    log::error("device left out of a write: its stored values cannot be read",
+               {{"device", it->id}, {"cause", it->unreadable.front()}});
     it = devices.erase(it);
   }
   std::vector<DeviceChange> out;
@@ -183,7 +183,7 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
   for (const auto& [name, group] : pending.groups) {
     if (group) HENGE_TRY(with_device("", core::check_json(group->values, "the config of group " + name)));
   }
-  EffectiveConfigs configs(svc, tx, pending);
+  EffectiveConfigs configs(engine, tx, pending);
   std::map<std::string, Planned> by_layers;  // for devices without values of their own
   auto work_out = [&](const core::Device& device, Planned& p) -> core::Status {
     auto view = configs.of(device, false);
@@ -207,10 +207,10 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
       if (fresh) HENGE_TRY(work_out(device, it->second));
       planned = &it->second;
     }
-    if (planned->size > svc.options.config_limit) {
+    if (planned->size > engine.config_limit) {
       return make_error(Errc::too_large,
                         "the effective config of " + device.id + " would be " + std::to_string(planned->size) +
-                            " bytes, over the limit of " + std::to_string(svc.options.config_limit),
+                            " bytes, over the limit of " + std::to_string(engine.config_limit),
                         {{device.id, "", "effective config too large"}});
     }
     const auto& view = planned->view;
@@ -249,8 +249,8 @@ core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, s
   return out;
 }
 
-core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, const Ctx& ctx, const std::string& action,
-                      bool write_unchanged) {
+core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, const Stamp& stamp,
+                      const std::string& action, bool write_unchanged) {
   const bool any = std::any_of(changes.begin(), changes.end(), [](const auto& c) { return c.config_changed; });
   const core::Revision rev = any ? tx.take_revision() : 0;
   // A group write moves many devices from the same config to the same config: one
@@ -259,14 +259,14 @@ core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, co
   std::map<std::pair<std::string, std::string>, json::value> diffs;
   core::HistoryEntry h;
   h.revision = rev;
-  h.at = ctx.now;
-  h.actor = ctx.actor.name;
+  h.at = stamp.at;
+  h.actor = stamp.actor;
   h.action = action;
   const std::pair<std::string, std::string>* h_configs = nullptr;  // (before, after) digests h holds
   for (auto& c : changes) {
     if (c.config_changed) {
       c.device.desired.revision = rev;
-      c.device.updated_at = ctx.now;
+      c.device.updated_at = stamp.at;
     } else if (!write_unchanged) {
       continue;
     }
@@ -306,4 +306,4 @@ json::value dry_run_body(const std::vector<DeviceChange>& changes) {
   return json::object{{"dry_run", true}, {"devices", std::move(items)}};
 }
 
-}  // namespace henge::api
+}  // namespace henge::service

@@ -1,18 +1,15 @@
 // The config engine over a memory store: layering with pending changes, validation
 // across devices, and the revision bookkeeping of DESIGN §3.
 
-#include "api/config_engine.hpp"
+#include "service/config_engine.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "api/http_io.hpp"
-#include "push/fleet_events.hpp"
-#include "push/hub.hpp"
 #include "store/memory/memory_store.hpp"
 
-namespace henge::api {
+namespace henge::service {
 namespace {
 
 namespace json = boost::json;
@@ -21,11 +18,7 @@ using core::Status;
 
 class ConfigEngine : public ::testing::Test {
  protected:
-  ConfigEngine()
-      : store_(store::make_memory_store()), svc_{*store_, cache_, hub_, fleet_, ApiOptions{}, [] { return 1000; },
-                                                 metrics_} {}
-
-  Ctx ctx() { return Ctx{svc_, req_, {}, {}, "req-1", Actor{"tester", "admin"}, 1000}; }
+  ConfigEngine() : store_(store::make_memory_store()) {}
 
   // Creates a device through plan/commit, as the API does.
   void create(const std::string& id, const std::string& schema, std::vector<std::string> groups,
@@ -36,12 +29,11 @@ class ConfigEngine : public ::testing::Test {
     d.groups = std::move(groups);
     d.values = std::move(values);
     d.token_hash = "h-" + id;
-    auto c = ctx();
     ASSERT_TRUE(store_
                     ->write([&](store::WriteTx& tx) -> Status {
-                      auto changes = plan(svc_, tx, {d});
+                      auto changes = plan(engine_, tx, {d});
                       if (!changes) return std::move(changes).error();
-                      commit(tx, *changes, c, "device.create", true);
+                      commit(tx, *changes, stamp_, "device.create", true);
                       return {};
                     })
                     .ok());
@@ -69,11 +61,8 @@ class ConfigEngine : public ::testing::Test {
 
   std::unique_ptr<store::Store> store_;
   SchemaCache cache_;
-  push::Hub hub_;
-  push::FleetEvents fleet_;
-  ApiMetrics metrics_;
-  Services svc_;
-  server::Request req_;
+  Engine engine_{cache_};
+  Stamp stamp_{1000, "tester"};
 };
 
 TEST_F(ConfigEngine, NewDeviceTakesARevisionAndHistory) {
@@ -97,14 +86,13 @@ TEST_F(ConfigEngine, NewDeviceTakesARevisionAndHistory) {
 TEST_F(ConfigEngine, UnchangedEffectiveConfigTakesNoRevision) {
   create("a", "", {}, json::parse(R"({"x":1})"));
   core::Revision taken = 99;
-  auto c = ctx();
   ASSERT_TRUE(store_
                   ->write([&](store::WriteTx& tx) -> Status {
                     auto d = *tx.device("a");
                     d.values = json::parse(R"({"x":1})");  // same as before
-                    auto changes = plan(svc_, tx, {d});
+                    auto changes = plan(engine_, tx, {d});
                     EXPECT_FALSE(changes->front().config_changed);
-                    taken = commit(tx, *changes, c, "config.put", true);
+                    taken = commit(tx, *changes, stamp_, "config.put", true);
                     return {};
                   })
                   .ok());
@@ -118,7 +106,7 @@ TEST_F(ConfigEngine, PendingGroupIsSeenBeforeItIsStored) {
   pending.groups["g"] = core::Group{"g", 0, json::parse(R"({"y":2})"), 0, 0, 0};
   ASSERT_TRUE(store_
                   ->read([&](store::ReadTx& tx) -> Status {
-                    auto view = effective_config(svc_, tx, *tx.device("a"), pending);
+                    auto view = effective_config(engine_, tx, *tx.device("a"), pending);
                     EXPECT_TRUE(view.ok());
                     EXPECT_EQ(view->effective.config, json::parse(R"({"y":2})"));
                     EXPECT_EQ(view->effective.sources.at("/y"), "group:g");
@@ -137,7 +125,7 @@ TEST_F(ConfigEngine, ValidationFailureNamesEveryBrokenDevice) {
   std::optional<core::Error> error;
   ASSERT_TRUE(store_
                   ->read([&](store::ReadTx& tx) -> Status {
-                    auto r = plan(svc_, tx, tx.devices_in_group("g"), pending);
+                    auto r = plan(engine_, tx, tx.devices_in_group("g"), pending);
                     if (!r.ok()) error = r.error();
                     return {};
                   })
@@ -152,13 +140,13 @@ TEST_F(ConfigEngine, ValidationFailureNamesEveryBrokenDevice) {
 }
 
 TEST_F(ConfigEngine, OversizedConfigIsTooLarge) {
-  svc_.options.config_limit = 64;
+  engine_.config_limit = 64;
   core::Device d;
   d.id = "big";
   d.values = json::object{{"blob", std::string(100, 'x')}};
   ASSERT_TRUE(store_
                   ->read([&](store::ReadTx& tx) -> Status {
-                    auto r = plan(svc_, tx, {d});
+                    auto r = plan(engine_, tx, {d});
                     EXPECT_FALSE(r.ok());
                     EXPECT_EQ(r.error().code, Errc::too_large);
                     return {};
@@ -166,19 +154,5 @@ TEST_F(ConfigEngine, OversizedConfigIsTooLarge) {
                   .ok());
 }
 
-TEST_F(ConfigEngine, CursorsRoundTripAndRejectForeignOnes) {
-  req_.query = "";
-  auto c = ctx();
-  c.query = {{"cursor", make_cursor("devices", "pi-7")}};
-  auto got = page_cursor(c, "devices");
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(*got, "pi-7");
-  EXPECT_FALSE(page_cursor(c, "audit").ok()) << "a cursor of one list is not valid for another";
-  c.query = {{"cursor", "%%%"}};
-  EXPECT_EQ(page_cursor(c, "devices").error().code, Errc::invalid);
-  c.query = {};
-  EXPECT_EQ(*page_cursor(c, "devices"), "");
-}
-
 }  // namespace
-}  // namespace henge::api
+}  // namespace henge::service

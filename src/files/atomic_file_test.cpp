@@ -1,11 +1,11 @@
-#include "agent/atomic_file.hpp"
+#include "files/atomic_file.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "agent/test_dir.hpp"
+#include "files/test_dir.hpp"
 
-namespace henge::agent {
+namespace henge::files {
 namespace {
 
 TEST(AtomicFile, WritesANewFileAndReplacesAnOldOne) {
@@ -72,4 +72,4 @@ TEST(AtomicFile, ReportsAMissingDirectoryAndAMissingFile) {
 }
 
 }  // namespace
-}  // namespace henge::agent
+}  // namespace henge::files

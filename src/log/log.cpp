@@ -1,4 +1,4 @@
-#include "server/log.hpp"
+#include "log/log.hpp"
 
 #include <atomic>
 #include <boost/json.hpp>
@@ -9,7 +9,7 @@
 #include "core/json_policy.hpp"
 #include "core/time_format.hpp"
 
-namespace henge::server::log {
+namespace henge::log {
 namespace {
 
 std::atomic<Level> g_level{Level::info};
@@ -100,4 +100,4 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
   std::fflush(stderr);
 }
 
-}  // namespace henge::server::log
+}  // namespace henge::log

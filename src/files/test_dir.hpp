@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <string>
 
-namespace henge::agent {
+namespace henge::files {
 
 class TestDir final {
  public:
   TestDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "henge-agent-test-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "henge-test-XXXXXX").string();
     path_ = ::mkdtemp(pattern.data());
   }
   ~TestDir() {
@@ -33,4 +33,4 @@ class TestDir final {
   std::string path_;
 };
 
-}  // namespace henge::agent
+}  // namespace henge::files

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <utility>
 
-namespace henge::server::log {
+namespace henge::log {
 
 enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 enum class Format { text, json };
@@ -51,4 +51,4 @@ inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
   write(Level::error, m, f);
 }
 
-}  // namespace henge::server::log
+}  // namespace henge::log

@@ -1,6 +1,6 @@
-#include "server/event_queue.hpp"
+#include "push/event_queue.hpp"
 
-namespace henge::server {
+namespace henge::push {
 
 EventQueue::EventQueue(std::string preamble, std::size_t max_events, Frame overflow_frame)
     : preamble_(std::move(preamble)), max_events_(max_events), overflow_frame_(std::move(overflow_frame)) {}
@@ -55,7 +55,7 @@ EventQueue::Batch EventQueue::take() {
   events_.clear();
   if (config_) {
     b.frames.push_back(std::move(config_));
-    b.config_committed = config_committed_;
+    b.due = config_committed_;
   }
   config_.reset();
   if (closing_) {
@@ -81,4 +81,4 @@ void EventQueue::set_notify(std::function<void()> notify) {
   notify_ = std::move(notify);
 }
 
-}  // namespace henge::server
+}  // namespace henge::push

@@ -1,6 +1,7 @@
 #pragma once
-// What a server-sent-event stream has yet to write, filled from any thread and
-// drained by the connection's session. No Asio here: handlers and the hub fill it.
+// What one of henge's event streams (a device's, the fleet feed's) has yet to write,
+// filled from any thread and drained by the server (a server::StreamSource).
+// No Asio here: handlers and the hub fill it.
 //
 // Bounded by construction: configs are level-triggered, so at most one config frame
 // waits (a newer revision replaces it, an older or equal one is dropped), and other
@@ -16,37 +17,31 @@
 #include <string>
 #include <vector>
 
-namespace henge::server {
+#include "server/stream_source.hpp"
 
-using Frame = std::shared_ptr<const std::string>;
+namespace henge::push {
 
-class EventQueue final {
+using server::Frame;
+
+class EventQueue final : public server::StreamSource {
  public:
   /// `preamble` is written before anything else (e.g. "retry: 2000\n\n").
   EventQueue(std::string preamble, std::size_t max_events, Frame overflow_frame);
 
   /// Queues a config frame for `revision` unless this stream already has one as new.
-  /// `committed` (when the change committed) comes back with the batch that takes it.
+  /// `committed` (when the change committed) stamps the batch that takes it (its `due`).
   void push_config(std::uint64_t revision, Frame frame, std::chrono::steady_clock::time_point committed = {});
   /// Queues any other frame; closes the stream with the overflow frame when full.
   void push(Frame frame);
   /// Queues `last` (may be null) and then closes. Later pushes are ignored.
   void close(Frame last);
 
-  /// What the session writes next, in order; `closed` once close() was taken.
-  struct Batch {
-    std::vector<Frame> frames;
-    bool closed = false;
-    std::chrono::steady_clock::time_point config_committed{};  ///< of the config frame in it, if any
-  };
-  Batch take();
-  /// True when take() would return something.
-  [[nodiscard]] bool ready() const;
+  /// What the server writes next, in order; `closed` once close() was taken, `due`
+  /// the commit time of the config frame in it, if any.
+  Batch take() override;
+  [[nodiscard]] bool ready() const override;
   [[nodiscard]] bool is_closed() const;
-
-  /// Called after something is queued, from the thread that queued it. The session
-  /// sets it while it serves the stream and clears it when it ends.
-  void set_notify(std::function<void()> notify);
+  void set_notify(std::function<void()> notify) override;
 
  private:
   void notify_locked(std::unique_lock<std::mutex>& lock);
@@ -66,4 +61,4 @@ class EventQueue final {
   std::function<void()> notify_;
 };
 
-}  // namespace henge::server
+}  // namespace henge::push

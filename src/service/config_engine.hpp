@@ -14,11 +14,26 @@
 #include <string>
 #include <vector>
 
-#include "api/context.hpp"
 #include "core/layering.hpp"
+#include "core/model.hpp"
+#include "core/result.hpp"
 #include "core/schema.hpp"
+#include "service/schema_cache.hpp"
+#include "store/store.hpp"
 
-namespace henge::api {
+namespace henge::service {
+
+/// What the engine uses besides the store: the compiled schemas and the size limit.
+struct Engine {
+  SchemaCache& schemas;
+  std::size_t config_limit = 256 << 10;  ///< largest effective config, serialized
+};
+
+/// Who writes and when: what the history entries of a commit record.
+struct Stamp {
+  core::TimeMs at = 0;
+  std::string actor;
+};
 
 /// What a write is about to change, seen by plan() before it is stored.
 struct PendingChanges {
@@ -37,7 +52,7 @@ struct EffectiveView {
 };
 
 /// The effective config `device` has (or would have with `pending`).
-core::Result<EffectiveView> effective_config(Services& svc, store::ReadTx& tx, const core::Device& device,
+core::Result<EffectiveView> effective_config(const Engine& engine, store::ReadTx& tx, const core::Device& device,
                                              const PendingChanges& pending = {});
 
 struct DeviceChange {
@@ -58,17 +73,17 @@ core::Status check_readable(const core::Device& d);
 /// over the limit. A device whose stored values could not be read is left out of a
 /// write to a group or a schema (and logged), and makes a write to itself a conflict
 /// until its values are replaced whole.
-core::Result<std::vector<DeviceChange>> plan(Services& svc, store::ReadTx& tx, std::vector<core::Device> devices,
+core::Result<std::vector<DeviceChange>> plan(const Engine& engine, store::ReadTx& tx, std::vector<core::Device> devices,
                                              const PendingChanges& pending = {});
 
 /// Stores the planned devices. Takes a revision when any config changed, sets it on
 /// those devices and records their history. Devices whose config did not change are
 /// written only when `write_unchanged` (their own fields changed). Returns the
 /// revision taken, or 0.
-core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, const Ctx& ctx, const std::string& action,
-                      bool write_unchanged);
+core::Revision commit(store::WriteTx& tx, std::vector<DeviceChange>& changes, const Stamp& stamp,
+                      const std::string& action, bool write_unchanged);
 
 /// The answer to a dry run: each affected device's before and after.
 boost::json::value dry_run_body(const std::vector<DeviceChange>& changes);
 
-}  // namespace henge::api
+}  // namespace henge::service

@@ -10,7 +10,7 @@
 
 #include "core/result.hpp"
 
-namespace henge::agent {
+namespace henge::files {
 
 /// Called at named points of a write ("half_written", "staged"); tests use it to kill
 /// the process there. Production code passes none.
@@ -53,4 +53,4 @@ void remove_stale_temporaries(const std::string& target);
 /// The whole content of a file; `not_found` when it does not exist.
 core::Result<std::string> read_file(const std::string& path, std::size_t limit);
 
-}  // namespace henge::agent
+}  // namespace henge::files

@@ -11,7 +11,7 @@
 #include "core/result.hpp"
 #include "core/schema.hpp"
 
-namespace henge::api {
+namespace henge::service {
 
 class SchemaCache final {
  public:
@@ -24,4 +24,4 @@ class SchemaCache final {
   std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<const core::CompiledSchema>> cache_;
 };
 
-}  // namespace henge::api
+}  // namespace henge::service

@@ -1,4 +1,4 @@
-#include "agent/atomic_file.hpp"
+#include "files/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 
 #include "core/crypto.hpp"
 
-namespace henge::agent {
+namespace henge::files {
 
 using core::Errc;
 using core::make_error;
@@ -156,4 +156,4 @@ core::Result<std::string> read_file(const std::string& path, std::size_t limit) 
   return out;
 }
 
-}  // namespace henge::agent
+}  // namespace henge::files
