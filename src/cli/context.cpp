@@ -121,7 +121,7 @@ namespace henge::cli {
 core::Status write_and_report(Context& context, ApiCall call, bool dry_run,
                               const std::function<std::string(const ApiAnswer&)>& summary) {
   if (dry_run) call.path += (call.path.find('?') == std::string::npos ? "?" : "&") + std::string("dry_run=true");
-  auto answer = context.call(std::move(call));
+  auto answer = context.call(call);
   if (!answer.ok()) return std::move(answer).error();
   if (!dry_run) context.last_write = *answer;
   if (dry_run) {

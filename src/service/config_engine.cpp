@@ -232,7 +232,12 @@ core::Result<std::vector<DeviceChange>> plan(const Engine& engine, store::ReadTx
     } else {
       change.before = std::move(device.desired);
       device.desired.revision = change.before.revision;
-      device.desired.config = has_values ? std::move(own.view.effective.config) : view.effective.config;
+      // The device's own plan is used once and can be moved from; a shared one is copied.
+      if (has_values) {
+        device.desired.config = std::move(own.view.effective.config);
+      } else {
+        device.desired.config = view.effective.config;
+      }
       device.desired.sha256 = planned->sha256;
       device.desired.schema =
           view.schema_name.empty() ? "" : view.schema_name + "@" + std::to_string(view.schema_version);

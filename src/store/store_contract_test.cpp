@@ -694,6 +694,7 @@ TEST_P(StoreContract, ConcurrentWritersTakeDistinctRevisions) {
   constexpr int kThreads = 4;
   constexpr int kWrites = 25;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::vector<std::vector<Revision>> taken(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
