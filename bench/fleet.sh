@@ -4,15 +4,16 @@
 #   bench/fleet.sh replicas [--streams 100000] [--replicas 6] [--fanouts 3]
 #   bench/fleet.sh storm [--streams 19000]
 #   bench/fleet.sh side [--sizes 1000,10000,19000] [--writes 1000] [--fanouts 5] [--idle 30]
-# (the first three: bench/fleet_bench.mjs; side, henge beside Mosquitto and etcd:
-# bench/side_by_side.mjs, which installs Debian's mosquitto and etcd-server).
+# (the first three: bench/fleet_bench.mjs; side, henge beside Mosquitto at QoS 0 and at
+# QoS 1 with persistence, etcd and NATS key-value: bench/side_by_side.mjs, for which this
+# installs Debian's mosquitto, etcd-server and nats-server).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" --test
-if [[ "${1:-}" == side ]] && ! { command -v mosquitto && command -v etcd; } >/dev/null; then
+if [[ "${1:-}" == side ]] && ! { command -v mosquitto && command -v etcd && command -v nats-server; } >/dev/null; then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends mosquitto etcd-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends mosquitto etcd-server nats-server >/dev/null
 fi
 cd "$root"
 cmake --preset release >/dev/null

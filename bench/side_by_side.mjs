@@ -1,28 +1,38 @@
-// Scenario 6 of the fleet benchmarks: henge side by side with Mosquitto and etcd, in
-// the same run on the same machine, at several fleet sizes, for scenarios 1–3:
+// Scenario 6 of the fleet benchmarks: henge side by side with Mosquitto (QoS 0, and
+// QoS 1 with persistence), etcd and NATS JetStream key-value, in the same run on the same
+// machine, at several fleet sizes, for scenarios 1–3:
 //   1. N idle subscribers: connect rate, server RSS per subscriber, CPU while idle
 //   2. one subscriber's own topic / key / device written → it has the event, p50/p99/max
 //   3. one write to what all N share → the last has it (median, max)
 // Every subscriber listens on its own topic or key (dev/<id>) and on a shared one
 // (fleet); for henge, its device stream, in group "fleet". Subscribers are held by
-// henge-loadgen processes (--protocol henge|mqtt|etcd), each from its own loopback
-// source address; delays run from just before the write is sent to the moment a
-// subscriber read it, on CLOCK_MONOTONIC.
+// henge-loadgen processes (--protocol henge|mqtt|mqtt-qos1|etcd|nats), each from its own
+// loopback source address; delays run from just before the write is sent to the moment
+// a subscriber read it, on CLOCK_MONOTONIC.
 //
 //   node bench/side_by_side.mjs [--sizes 1000,10000,19000] [--writes 1000] [--fanouts 5] [--idle 30]
-//                               [--systems henge,mosquitto,etcd]
+//                               [--systems henge,mosquitto,mosquitto-qos1,etcd,nats]
 //
-// What each write is: henge, a config write through the admin API, committed to SQLite
-// (synchronous=FULL) before it is answered and pushed; etcd, a put through its JSON
-// gateway, committed to its WAL (fsync) before it is answered and sent to watchers;
-// Mosquitto, a QoS 0 PUBLISH, not persisted. Keepalives: henge sends one every 15 s per
-// stream; the MQTT subscribers send a PINGREQ every 15 s; etcd's gateway sends none.
+// What each write is, and when it is answered:
+//   henge           a config write through the admin API, committed to SQLite
+//                   (synchronous=FULL) before it is answered and pushed
+//   etcd            a put through its JSON gateway, committed to its WAL (fsync) before
+//                   it is answered and sent to watchers
+//   NATS KV         a put (a publish to $KV.henge.<key> with a reply subject), stored by
+//                   JetStream in its file store before it is answered; JetStream syncs its
+//                   files on an interval, not on each write
+//   Mosquitto QoS 1 a QoS 1 PUBLISH, answered by PUBACK once the broker has it in memory;
+//                   subscribers in persistent sessions at QoS 1, each delivery PUBACKed;
+//                   persistence is a snapshot every autosave interval (30 min by default)
+//   Mosquitto       a QoS 0 PUBLISH, not answered, not persisted
+// Keepalives: henge sends one every 15 s per stream; the MQTT subscribers send a PINGREQ
+// every 15 s; NATS pings each client every 2 minutes; etcd's gateway sends none.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MqttPublisher, etcdPut, startEtcd, startMosquitto } from './brokers.mjs';
+import { MqttPublisher, NatsClient, etcdPut, startEtcd, startMosquitto, startNats } from './brokers.mjs';
 import { cpuSeconds, join, machine, median, registerFleet, restartHenged, rssKiB, shares, startHenged } from './fleet_lib.mjs';
 import { agent, pct, request } from './lib.mjs';
 import { Fleet, monotonicNs } from './loadgen/driver.mjs';
@@ -37,7 +47,7 @@ const SIZES = (args.sizes ?? '1000,10000,19000').split(',').map(Number);
 const WRITES = Number(args.writes ?? 1000);
 const FANOUTS = Number(args.fanouts ?? 5);
 const IDLE = Number(args.idle ?? 30);
-const SYSTEMS = (args.systems ?? 'henge,mosquitto,etcd').split(',');
+const SYSTEMS = (args.systems ?? 'henge,mosquitto,mosquitto-qos1,etcd,nats').split(',');
 
 // Each system: started in `dir` for N subscribers; answers the file of subscriber ids
 // (and henge's tokens), the loadgen protocol, and the two writes.
@@ -67,6 +77,16 @@ const systems = {
       stop: async () => { pub.close(); m.proc.kill('SIGTERM'); await m.exited; },
     };
   },
+  async 'mosquitto-qos1'(dir, N) {
+    const m = await startMosquitto(dir, { durable: true });
+    const pub = await MqttPublisher.connect(m.port);
+    return {
+      name: m.name, protocol: 'mqtt-qos1', pid: m.proc.pid, address: m.address, tokens: idsFile(dir, N),
+      own: () => pub.publishAcked('dev/fleet-0'),
+      shared: () => pub.publishAcked('fleet'),
+      stop: async () => { pub.close(); m.proc.kill('SIGTERM'); await m.exited; },
+    };
+  },
   async etcd(dir, N) {
     const e = await startEtcd(dir);
     return {
@@ -74,6 +94,17 @@ const systems = {
       own: (k) => etcdPut(e.port, 'dev/fleet-0', k),
       shared: (k) => etcdPut(e.port, 'fleet', k),
       stop: async () => { e.proc.kill('SIGTERM'); await e.exited; },
+    };
+  },
+  async nats(dir, N) {
+    const n = await startNats(dir);
+    const client = await NatsClient.connect(n.port);
+    await client.createBucket('henge');
+    return {
+      name: n.name, protocol: 'nats', pid: n.proc.pid, address: n.address, tokens: idsFile(dir, N),
+      own: (k) => client.put('henge', 'dev/fleet-0', k),
+      shared: (k) => client.put('henge', 'fleet', k),
+      stop: async () => { client.close(); n.proc.kill('SIGTERM'); await n.exited; },
     };
   },
 };
@@ -176,7 +207,7 @@ console.log(`side by side: ${SYSTEMS.join(', ')} at N = ${SIZES.join(', ')}; ${W
 const results = [];
 for (const N of SIZES) {
   for (const which of SYSTEMS) {
-    if (!systems[which]) throw new Error(`--systems: no system '${which}' (henge, mosquitto, etcd)`);
+    if (!systems[which]) throw new Error(`--systems: no system '${which}' (${Object.keys(systems).join(', ')})`);
     results.push(await measure(which, N));
   }
 }

@@ -39,7 +39,7 @@ export const monotonicNs = () => process.hrtime.bigint();
 
 export class Fleet {
   // shares: [{ first, count, sources }] of the tokens file, one process each.
-  // protocol: henge, or mqtt or etcd for subscribers to compare with.
+  // protocol: henge, or mqtt, mqtt-qos1, etcd or nats for subscribers to compare with.
   constructor(bin, { servers, tokens, shares, maxConnecting = 256, connectRate = 0, protocol = 'henge' }) {
     this.procs = shares.map(({ first, count, sources = [] }) => new Loadgen(bin, [
       '--protocol', protocol,

@@ -160,6 +160,12 @@ void Fleet::on_bytes(std::uint32_t i, std::string_view bytes) {
       c.armed_revision = -1;
     }
   }
+  // Acks and pongs are a few bytes against an emptying socket buffer; one that does not
+  // fit means the server is not reading, and the connection is as good as gone.
+  if (!heard_.reply.empty() && ::send(c.fd, heard_.reply.data(), heard_.reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+                                   static_cast<ssize_t>(heard_.reply.size())) {
+    heard_.failed = true;
+  }
   if (heard_.retry_ms) c.retry_ms = *heard_.retry_ms;
   if (heard_.shutdown) c.shutdown_goaway = true;
   if (heard_.refused) return stop(i);
@@ -269,7 +275,7 @@ bool Fleet::run_until(std::int64_t until, int watch_fd) {
     start_waiting_connects(now);
     send_due_pings(now);
     if (now >= until) return false;
-    std::int64_t wait = std::min<std::int64_t>({until - now, 100'000'000, next_ping_sweep_ns_ - now});
+    auto wait = std::min<std::int64_t>({until - now, 100'000'000, next_ping_sweep_ns_ - now});
     if (!timers_.empty()) wait = std::min(wait, timers_.front().due - now);
     if (ready_head_ < ready_.size() && counts_.connecting < opt_.max_connecting) {
       wait = std::min(wait, std::max<std::int64_t>(0, next_connect_ns_ - now));

@@ -1,5 +1,5 @@
-// henge-loadgen: holds many device streams open against henged (or, to compare, MQTT
-// or etcd subscribers against a broker: --protocol) and measures when events reach
+// henge-loadgen: holds many device streams open against henged (or, to compare, MQTT,
+// etcd or NATS key-value subscribers against a broker: --protocol) and measures when events reach
 // them. Driven over stdin/stdout, one command a line, one JSON answer a line, so that a
 // driver can run several of these processes (each process may hold only so many open
 // files) and time writes against all of them:
@@ -113,7 +113,8 @@ std::string arrivals_json(const Arrivals& a, std::int64_t t0, std::size_t wanted
   for (auto t : a.ns) us.push_back((t - t0) / 1000);
   std::sort(us.begin(), us.end());
   auto pct = [&](double p) {
-    return us.empty() ? -1 : us[std::min(us.size() - 1, static_cast<std::size_t>(p / 100 * us.size()))];
+    return us.empty() ? -1
+                      : us[std::min(us.size() - 1, static_cast<std::size_t>(p / 100 * static_cast<double>(us.size())))];
   };
   std::ostringstream o;
   o << R"({"received":)" << us.size() << R"(,"wanted":)" << wanted << R"(,"max_revision":)" << a.max_revision
@@ -141,8 +142,10 @@ int main(int argc, char** argv) {
   henge::loadgen::FleetOptions opt;
   app.add_option("--server", servers, "henged address HOST:PORT (repeatable: streams go round robin)")->required();
   app.add_option("--tokens", tokens_path, "File of id,token lines (henge device import's output)")->required();
-  app.add_option("--protocol", protocol, "henge (device streams), mqtt or etcd (subscribers on dev/<id> and --shared)");
-  app.add_option("--shared", opt.session.shared, "mqtt, etcd: the topic or key every stream also watches");
+  app.add_option("--protocol", protocol,
+                 "henge (device streams); mqtt, mqtt-qos1, etcd or nats (subscribers on dev/<id> and --shared)");
+  app.add_option("--shared", opt.session.shared, "mqtt, etcd, nats: the topic or key every stream also watches");
+  app.add_option("--bucket", opt.session.nats_bucket, "nats: the key-value bucket");
   app.add_option("--first", first, "Skip this many tokens");
   app.add_option("--count", count, "Use this many tokens (default: all after --first)");
   app.add_option("--source", sources, "Local address or range to connect from, 127.0.0.2-127.0.0.9 (repeatable)");
@@ -172,7 +175,8 @@ int main(int argc, char** argv) {
   if (const auto p = henge::loadgen::parse_protocol(protocol)) {
     opt.protocol = *p;
   } else {
-    std::fprintf(stderr, "henge-loadgen: --protocol is henge, mqtt or etcd, not '%s'\n", protocol.c_str());
+    std::fprintf(stderr, "henge-loadgen: --protocol is henge, mqtt, mqtt-qos1, etcd or nats, not '%s'\n",
+                 protocol.c_str());
     return 2;
   }
   std::vector<henge::loadgen::Identity> devices;

@@ -1,6 +1,9 @@
-// An MQTT 3.1.1 subscriber (OASIS MQTT 3.1.1, sections 2 and 3): CONNECT with a clean
-// session, SUBSCRIBE at QoS 0 to its own topic and the shared one, sent together; open
-// once the SUBACK grants both. Each PUBLISH is an event, its payload a decimal number.
+// An MQTT 3.1.1 subscriber (OASIS MQTT 3.1.1, sections 2 and 3): CONNECT, SUBSCRIBE to
+// its own topic and the shared one, sent together; open once the SUBACK grants both.
+// Each PUBLISH is an event, its payload a decimal number. At QoS 0 the session is clean
+// (nothing kept between connections); at QoS 1 it is persistent (clean session off, the
+// client id its device id) and each PUBLISH is answered with a PUBACK (section 4.3.2),
+// so the broker keeps and redelivers what was not acknowledged.
 
 #include <memory>
 
@@ -17,6 +20,7 @@ enum Type : std::uint8_t {
   kConnect = 1,
   kConnack = 2,
   kPublish = 3,
+  kPuback = 4,
   kSubscribe = 8,
   kSuback = 9,
   kPingreq = 12,
@@ -46,19 +50,20 @@ std::string packet(std::uint8_t first_byte, const std::string& body) {
 
 class MqttSession final : public Session {
  public:
-  MqttSession(const Identity& who, const SessionOptions& options) {
+  MqttSession(const Identity& who, const SessionOptions& options, unsigned qos) {
+    const auto q = static_cast<char>(qos);
     std::string connect;
     put_string(connect, "MQTT");
-    connect.push_back(4);     // protocol level 3.1.1
-    connect.push_back(0x02);  // clean session, no will, no credentials
+    connect.push_back(4);                           // protocol level 3.1.1
+    connect.push_back(qos == 0 ? '\x02' : '\x00');  // clean session or not; no will, no credentials
     connect.push_back(static_cast<char>(options.mqtt_keepalive_s >> 8));
     connect.push_back(static_cast<char>(options.mqtt_keepalive_s & 0xff));
     put_string(connect, who.id);
     std::string subscribe{0, 1};  // packet identifier 1
     put_string(subscribe, options.prefix + who.id);
-    subscribe.push_back(0);  // QoS 0
+    subscribe.push_back(q);  // the maximum QoS granted
     put_string(subscribe, options.shared);
-    subscribe.push_back(0);
+    subscribe.push_back(q);
     greeting_ = packet(kConnect << 4, connect) + packet(kSubscribe << 4 | 0x02, subscribe);
   }
 
@@ -85,7 +90,7 @@ class MqttSession final : public Session {
         if (buffer_.size() - at > kMaxPacket) out.failed = true;
         break;
       }
-      on_packet(static_cast<std::uint8_t>(buffer_[at]) >> 4, std::string_view(buffer_).substr(pos, length), out);
+      on_packet(static_cast<std::uint8_t>(buffer_[at]), std::string_view(buffer_).substr(pos, length), out);
       at = pos + length;
     }
     buffer_.erase(0, at);
@@ -94,8 +99,9 @@ class MqttSession final : public Session {
  private:
   static constexpr std::string_view kPing{"\xc0\x00", 2};
 
-  static void on_packet(unsigned type, std::string_view body, Heard& out) {
-    switch (type) {
+  // `first` is the fixed header's first byte: the type, then four bits of flags.
+  static void on_packet(std::uint8_t first, std::string_view body, Heard& out) {
+    switch (first >> 4) {
       case kConnack:
         // Byte 2 is the return code: 0 accepted; the rest (bad id, not authorized, …)
         // will not change on a retry.
@@ -110,17 +116,24 @@ class MqttSession final : public Session {
           out.opened = true;
         }
         return;
-      case kPublish: {  // QoS 0: topic, then the payload (no packet id)
-        if (body.size() < 2) {
+      case kPublish: {  // the topic; at QoS 1 or 2 a packet id; then the payload
+        const unsigned qos = (first >> 1) & 3;
+        const std::size_t id_size = qos == 0 ? 0 : 2;
+        if (body.size() < 2 || qos > 1) {  // QoS 2 is never granted to this subscriber
           out.failed = true;
           return;
         }
         const std::size_t topic = static_cast<std::uint8_t>(body[0]) << 8 | static_cast<std::uint8_t>(body[1]);
-        if (body.size() < 2 + topic) {
+        if (body.size() < 2 + topic + id_size) {
           out.failed = true;
           return;
         }
-        if (const auto n = parse_number(body.substr(2 + topic)); n > 0) out.revisions.push_back(n);
+        if (qos == 1) {
+          out.reply.push_back(static_cast<char>(kPuback << 4));
+          out.reply.push_back(2);
+          out.reply.append(body.substr(2 + topic, 2));
+        }
+        if (const auto n = parse_number(body.substr(2 + topic + id_size)); n > 0) out.revisions.push_back(n);
         return;
       }
       case kPingresp:
@@ -136,8 +149,8 @@ class MqttSession final : public Session {
 
 }  // namespace
 
-std::unique_ptr<Session> make_mqtt_session(const Identity& who, const SessionOptions& options) {
-  return std::make_unique<MqttSession>(who, options);
+std::unique_ptr<Session> make_mqtt_session(const Identity& who, const SessionOptions& options, unsigned qos) {
+  return std::make_unique<MqttSession>(who, options, qos);
 }
 
 }  // namespace henge::loadgen

@@ -3,13 +3,19 @@
 // (fleet.cpp does that for every protocol alike). A session lives for one connection:
 // it says what to send once connected, and reads what comes back into a `Heard`.
 //
-// Three protocols, so that henge can be measured side by side with what a fleet owner
+// Four protocols, so that henge can be measured side by side with what a fleet owner
 // might use instead, each subscriber on its own topic or key and one shared by all:
-//   henge  GET /v1/device/stream (server-sent events), the device's token
-//   mqtt   MQTT 3.1.1: CONNECT, SUBSCRIBE to dev/<id> and the shared topic, QoS 0;
-//          an event is a PUBLISH whose payload is a decimal number
-//   etcd   etcd's JSON gateway: POST /v3/watch with a watch on dev/<id> and one on the
-//          shared key; an event is a watch response, numbered by its mod_revision
+//   henge      GET /v1/device/stream (server-sent events), the device's token
+//   mqtt       MQTT 3.1.1: CONNECT with a clean session, SUBSCRIBE to dev/<id> and the
+//              shared topic at QoS 0; an event is a PUBLISH whose payload is a number
+//   mqtt-qos1  the same at QoS 1 in a persistent session (clean session off, so the
+//              broker keeps what a disconnected subscriber missed); each PUBLISH is
+//              answered with a PUBACK
+//   etcd       etcd's JSON gateway: POST /v3/watch with a watch on dev/<id> and one on
+//              the shared key; an event is a watch response, numbered by its mod_revision
+//   nats       a NATS JetStream key-value watcher: two push consumers on the bucket's
+//              stream, one for dev/<id> and one for the shared key, each delivering the
+//              key's last value and then every put; an event's payload is a number
 
 #include <cstdint>
 #include <memory>
@@ -21,7 +27,7 @@
 
 namespace henge::loadgen {
 
-enum class Protocol : std::uint8_t { henge, mqtt, etcd };
+enum class Protocol : std::uint8_t { henge, mqtt, mqtt_qos1, etcd, nats };
 
 /// One stream's device: its id (the topic or key suffix) and its henge token.
 struct Identity {
@@ -38,13 +44,17 @@ struct Heard {
   std::int64_t retry_after_ms = 0;       ///< with `failed`: wait at least this long
   std::optional<std::int64_t> retry_ms;  ///< the server's retry window, when it sent one
   std::vector<std::int64_t> revisions;   ///< one per event heard: its number
+  std::string reply;                     ///< bytes to send back now (acks, pongs)
 
   /// Forgets what was heard, keeping the revisions' storage for the next bytes.
   void reset() {
     auto kept = std::move(revisions);
+    auto kept_reply = std::move(reply);
     kept.clear();
+    kept_reply.clear();
     *this = Heard{};
     revisions = std::move(kept);
+    reply = std::move(kept_reply);
   }
 };
 
@@ -62,14 +72,15 @@ class Session {
 };
 
 struct SessionOptions {
-  std::string shared = "fleet";    ///< the topic or key every stream also subscribes to
-  std::string prefix = "dev/";     ///< each stream's own topic or key: prefix + id
-  unsigned mqtt_keepalive_s = 30;  ///< announced in CONNECT; pings go at half of it
+  std::string shared = "fleet";       ///< the topic or key every stream also subscribes to
+  std::string prefix = "dev/";        ///< each stream's own topic or key: prefix + id
+  unsigned mqtt_keepalive_s = 30;     ///< announced in CONNECT; pings go at half of it
+  std::string nats_bucket = "henge";  ///< nats: the key-value bucket (stream KV_<bucket>)
 };
 
 std::unique_ptr<Session> make_session(Protocol protocol, const Identity& who, const SessionOptions& options);
 
-/// "henge", "mqtt", "etcd".
+/// "henge", "mqtt", "mqtt-qos1", "etcd", "nats".
 std::optional<Protocol> parse_protocol(std::string_view name);
 
 }  // namespace henge::loadgen

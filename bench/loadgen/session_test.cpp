@@ -1,5 +1,6 @@
 // The load generator's protocol sessions read what their servers send, split anywhere:
-// henge's event stream, MQTT 3.1.1 packets, etcd's chunked watch responses.
+// henge's event stream, MQTT 3.1.1 packets (QoS 0 and 1), etcd's chunked watch
+// responses, NATS's control lines and messages.
 
 #include "session.hpp"
 
@@ -28,18 +29,23 @@ Heard hear(Protocol p, std::string_view bytes) {
     bytewise.shutdown |= h.shutdown;
     if (h.retry_after_ms) bytewise.retry_after_ms = h.retry_after_ms;
     bytewise.revisions.insert(bytewise.revisions.end(), h.revisions.begin(), h.revisions.end());
+    bytewise.reply += h.reply;
   }
   EXPECT_EQ(all.opened, bytewise.opened);
   EXPECT_EQ(all.refused, bytewise.refused);
   EXPECT_EQ(all.failed, bytewise.failed);
   EXPECT_EQ(all.revisions, bytewise.revisions);
+  EXPECT_EQ(all.reply, bytewise.reply);
   return all;
 }
 
-std::string mqtt_publish(std::string_view topic, std::string_view payload) {
+// A PUBLISH; at QoS 1 with packet id `id`.
+std::string mqtt_publish(std::string_view topic, std::string_view payload, unsigned qos = 0, unsigned id = 0) {
   std::string body{static_cast<char>(topic.size() >> 8), static_cast<char>(topic.size() & 0xff)};
-  body.append(topic).append(payload);
-  std::string out{'\x30'};
+  body.append(topic);
+  if (qos > 0) body += std::string{static_cast<char>(id >> 8), static_cast<char>(id & 0xff)};
+  body.append(payload);
+  std::string out{static_cast<char>(0x30 | qos << 1)};
   for (auto n = body.size();;) {  // remaining length, 7 bits a byte
     auto byte = static_cast<char>(n % 128);
     n /= 128;
@@ -123,6 +129,31 @@ TEST(MqttSession, GivesUpWhenTheBrokerRefuses) {
   EXPECT_FALSE(hear(Protocol::mqtt, connack + std::string("\x90\x04\x00\x01\x00\x80", 6)).opened);
 }
 
+TEST(MqttSession, AtQos1KeepsItsSessionAndAcknowledgesEachPublish) {
+  const auto qos0 = make_session(Protocol::mqtt, kDevice, {})->greeting(0);
+  const auto qos1 = make_session(Protocol::mqtt_qos1, kDevice, {})->greeting(0);
+  // CONNECT's flags byte follows "\0\4MQTT\4": clean session at QoS 0 only.
+  EXPECT_EQ(qos0[9], '\x02');
+  EXPECT_EQ(qos1[9], '\x00');
+  // Each topic filter is followed by the QoS asked for.
+  EXPECT_NE(qos1.find(std::string("dev/fleet-7\1", 12)), std::string::npos);
+  EXPECT_NE(qos1.find(std::string("fleet\1", 6)), std::string::npos);
+  EXPECT_EQ(qos1.find(std::string("fleet\0", 6)), std::string::npos);
+
+  const std::string open = std::string("\x20\x02\x01\x00", 4) + std::string("\x90\x04\x00\x01\x01\x01", 6);
+  const auto h = hear(Protocol::mqtt_qos1,
+                      open + mqtt_publish("fleet", "51", 1, 0x0102) + mqtt_publish("dev/fleet-7", "52", 1, 7));
+  EXPECT_TRUE(h.opened);
+  EXPECT_FALSE(h.failed);
+  EXPECT_EQ(h.revisions, (std::vector<std::int64_t>{51, 52}));
+  EXPECT_EQ(h.reply, std::string("\x40\x02\x01\x02\x40\x02\x00\x07", 8));  // a PUBACK for each, by id
+  // A QoS 1 PUBLISH too short for its packet id, and QoS 2 (never granted), end it.
+  EXPECT_TRUE(hear(Protocol::mqtt_qos1, open + std::string("\x32\x03\x00\x01x", 5)).failed);
+  EXPECT_TRUE(hear(Protocol::mqtt_qos1, open + mqtt_publish("fleet", "53", 2, 1)).failed);
+  // At QoS 0 nothing is acknowledged.
+  EXPECT_TRUE(hear(Protocol::mqtt, open + mqtt_publish("fleet", "54")).reply.empty());
+}
+
 TEST(MqttSession, AnUnexpectedPacketEndsTheConnection) {
   EXPECT_TRUE(hear(Protocol::mqtt, std::string("\x20\x02\x00\x00\xb0\x02\x00\x01", 8)).failed);  // UNSUBACK
 }
@@ -170,10 +201,69 @@ TEST(EtcdSession, AnErrorACancelledWatchOrTheEndOfTheStreamEndsTheConnection) {
   EXPECT_TRUE(hear(Protocol::etcd, head + "zz\r\n").failed);
 }
 
-TEST(Protocol, HasThreeNames) {
+std::string nats_msg(std::string_view subject, std::string_view payload) {
+  return "MSG " + std::string(subject) + " 1 " + std::to_string(payload.size()) + "\r\n" + std::string(payload) +
+         "\r\n";
+}
+
+const std::string kCreated = R"({"type":"io.nats.jetstream.api.v1.consumer_create_response","name":"x"})";
+
+TEST(NatsSession, SubscribesThenCreatesAConsumerForItsOwnKeyAndTheSharedOne) {
+  const auto g = make_session(Protocol::nats, kDevice, {})->greeting(0);
+  EXPECT_EQ(g.rfind("CONNECT {", 0), 0u);
+  EXPECT_NE(g.find(R"("verbose":false)"), std::string::npos);
+  const auto sub = g.find("\r\nSUB _INBOX.fleet-7.> 1\r\n");
+  const auto own = g.find("PUB $JS.API.CONSUMER.CREATE.KV_henge _INBOX.fleet-7.r.own ");
+  const auto all = g.find("PUB $JS.API.CONSUMER.CREATE.KV_henge _INBOX.fleet-7.r.all ");
+  ASSERT_NE(sub, std::string::npos);
+  ASSERT_NE(own, std::string::npos);
+  ASSERT_NE(all, std::string::npos);
+  EXPECT_LT(sub, own);  // subscribed before anything can be delivered
+  EXPECT_NE(g.find(R"("filter_subject":"$KV.henge.dev/fleet-7")", own), std::string::npos);
+  EXPECT_NE(g.find(R"("deliver_subject":"_INBOX.fleet-7.w.own")", own), std::string::npos);
+  EXPECT_NE(g.find(R"("filter_subject":"$KV.henge.fleet")", all), std::string::npos);
+  EXPECT_NE(g.find(R"("deliver_policy":"last_per_subject")"), std::string::npos);
+  // Each PUB's size is its payload's: the line after it, to its CRLF.
+  const auto size_at = g.find(' ', g.find(".r.own", own)) + 1;
+  const auto line_end = g.find("\r\n", own);
+  const auto size = std::stoul(g.substr(size_at, line_end - size_at));
+  EXPECT_EQ(g.substr(line_end + 2 + size, 2), "\r\n");
+  EXPECT_EQ(g.substr(line_end + 2 + size + 2, 4), "PUB ");
+}
+
+TEST(NatsSession, OpensOnceBothConsumersAreCreatedAndHearsEachPut) {
+  const std::string info = R"(INFO {"server_id":"x","jetstream":true})"
+                           "\r\n";
+  EXPECT_FALSE(hear(Protocol::nats, info + nats_msg("_INBOX.fleet-7.r.own", kCreated)).opened);
+  const std::string hmsg = "HMSG _INBOX.fleet-7.w.all 1 $JS.ACK.KV_henge.c.1.9.9.0.0 12 14\r\nNATS/1.0\r\n\r\n63\r\n";
+  const auto h =
+      hear(Protocol::nats, info + nats_msg("_INBOX.fleet-7.r.own", kCreated) + "PING\r\n" +
+                               nats_msg("_INBOX.fleet-7.r.all", kCreated) + nats_msg("_INBOX.fleet-7.w.own", "61") +
+                               "+OK\r\n" + nats_msg("_INBOX.fleet-7.w.all", "62") + hmsg);
+  EXPECT_TRUE(h.opened);
+  EXPECT_FALSE(h.failed);
+  EXPECT_EQ(h.revisions, (std::vector<std::int64_t>{61, 62, 63}));
+  EXPECT_EQ(h.reply, "PONG\r\n");  // the server's PING answered
+}
+
+TEST(NatsSession, AnErrorOrAnUnknownLineEndsTheConnection) {
+  const std::string error = R"({"type":"x","error":{"code":404,"description":"stream not found"}})";
+  const auto refused = hear(Protocol::nats, nats_msg("_INBOX.fleet-7.r.own", error));
+  EXPECT_TRUE(refused.failed);
+  EXPECT_FALSE(refused.refused);  // the bucket may yet be made: try again
+  EXPECT_TRUE(hear(Protocol::nats, "-ERR 'Authorization Violation'\r\n").failed);
+  EXPECT_TRUE(hear(Protocol::nats, "WHAT\r\n").failed);
+  EXPECT_TRUE(hear(Protocol::nats, "MSG _INBOX.fleet-7.w.own 1 zz\r\n").failed);
+  EXPECT_TRUE(hear(Protocol::nats, "HMSG _INBOX.fleet-7.w.own 1 9 3\r\nabc\r\n").failed);  // headers > total
+  EXPECT_TRUE(hear(Protocol::nats, nats_msg("_INBOX.other.w.own", "5")).failed);
+}
+
+TEST(Protocol, HasFiveNames) {
   EXPECT_EQ(parse_protocol("henge"), Protocol::henge);
   EXPECT_EQ(parse_protocol("mqtt"), Protocol::mqtt);
+  EXPECT_EQ(parse_protocol("mqtt-qos1"), Protocol::mqtt_qos1);
   EXPECT_EQ(parse_protocol("etcd"), Protocol::etcd);
+  EXPECT_EQ(parse_protocol("nats"), Protocol::nats);
   EXPECT_FALSE(parse_protocol("amqp"));
 }
 

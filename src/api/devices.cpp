@@ -9,6 +9,7 @@
 #include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/names.hpp"
+#include "core/sync_status.hpp"
 #include "log/log.hpp"
 #include "push/hub.hpp"
 #include "service/config_engine.hpp"
@@ -74,7 +75,7 @@ HandlerResult list_devices(Ctx& ctx) {
     if (q.label_key.empty()) return make_error(Errc::invalid, "label must be key or key=value");
   }
   if (const auto* v = ctx.query_param("status")) {
-    if (*v != "never_connected" && *v != "in_sync" && *v != "pending" && *v != "failed") {
+    if (!core::is_sync_status(*v)) {
       return make_error(Errc::invalid, "status must be never_connected, in_sync, pending or failed");
     }
     q.status = *v;

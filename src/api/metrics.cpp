@@ -5,6 +5,7 @@
 
 #include "api/http_io.hpp"
 #include "api/routes.hpp"
+#include "core/sync_status.hpp"
 
 namespace henge::api {
 namespace {
@@ -31,9 +32,9 @@ HandlerResult get_metrics(Ctx& ctx) {
   m::render(out, "henge_store_transaction_duration_seconds", "Store transactions, by kind, waiting included.",
             metrics.store_seconds);
   m::header(out, "henge_devices", "gauge", "Registered devices, by sync status.");
-  for (const char* status : {"never_connected", "in_sync", "pending", "failed"}) {
-    const auto it = counts->find(status);
-    m::sample(out, "henge_devices", std::string("status=\"") + status + "\"",
+  for (const auto status : core::kSyncStatuses) {
+    const auto it = counts->find(std::string(status));
+    m::sample(out, "henge_devices", "status=\"" + std::string(status) + "\"",
               it == counts->end() ? 0.0 : static_cast<double>(it->second));
   }
   if (metrics.gauges) metrics.gauges(out);

@@ -54,7 +54,8 @@ struct Device {
 
 /// never_connected · in_sync · pending · failed, derived so it is never stale:
 /// in sync when the applied revision is the desired one, failed when the desired one
-/// was rejected, never connected when the device has not been heard from at all.
+/// was rejected, never connected when the device has not been heard from at all. The
+/// rule itself, which the SQL stores render too, is in core/sync_status.hpp.
 const char* sync_status(const Device& d) noexcept;
 
 struct Group {

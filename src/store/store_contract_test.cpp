@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
+#include "core/sync_status.hpp"
 #include "store/memory/memory_store.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/postgres/test_database.hpp"
@@ -688,6 +691,51 @@ TEST_P(StoreContract, DeviceListFiltersBySyncStatusAndConnection) {
   EXPECT_EQ(ids(query([](DeviceQuery& q) { q.status = "in_sync"; })), std::vector<std::string>{"synced"});
   EXPECT_EQ(ids(query([](DeviceQuery& q) { q.connected = true; })), std::vector<std::string>{"synced"});
   EXPECT_EQ(ids(query([](DeviceQuery& q) { q.connected = false; })).size(), 3u);
+}
+
+// The SQL stores filter and count by the rule rendered into SQL, the memory store by
+// core::sync_status() itself: over every combination of the fields the rule reads, a
+// filtered list and the counts must both agree with it.
+TEST_P(StoreContract, TheStatusFilterAndCountsFollowTheSyncRuleInEveryCase) {
+  std::map<std::string, std::string> status_of;  // device id → what core::sync_status says
+  write_ok([&](WriteTx& tx) {
+    int n = 0;
+    for (const TimeMs last_seen : {0, 1}) {
+      for (const Revision applied : {0, 4, 5}) {
+        for (const Revision rejected : {0, 4, 5}) {
+          auto d = make_device("d" + std::to_string(n++));
+          d.desired.revision = 5;
+          tx.insert_device(d);
+          d.state.last_seen = last_seen;
+          d.state.applied_revision = applied;
+          d.state.rejected_revision = rejected;
+          tx.update_device_state(d.id, d.state);
+          status_of[d.id] = sync_status(d);
+        }
+      }
+    }
+    return Status{};
+  });
+  std::map<std::string, std::size_t> want_counts;
+  for (const auto& [id, status] : status_of) ++want_counts[status];
+  EXPECT_EQ(want_counts.size(), 4u);  // the combinations reach every status
+  using Counts = std::map<std::string, std::size_t>;
+  EXPECT_EQ(read<Counts>([](ReadTx& tx) { return tx.device_counts_by_status(); }), want_counts);
+  for (const auto status : core::kSyncStatuses) {
+    const auto listed = read<std::vector<std::string>>([&](ReadTx& tx) {
+      DeviceQuery q;
+      q.status = std::string(status);
+      std::vector<std::string> ids;
+      for (const auto& d : tx.devices(q)) ids.push_back(d.id);
+      return ids;
+    });
+    std::vector<std::string> want;
+    for (const auto& [id, s] : status_of) {
+      if (s == status) want.push_back(id);
+    }
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(listed, want) << status;
+  }
 }
 
 TEST_P(StoreContract, ConcurrentWritersTakeDistinctRevisions) {

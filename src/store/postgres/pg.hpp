@@ -47,6 +47,16 @@ class Rows final {
   std::unique_ptr<PGresult, decltype(&PQclear)> r_;
 };
 
+/// One row of Rows, read by column (store/sql_rows.hpp's readers take it).
+struct Row {
+  const Rows& rows;
+  int row;
+  [[nodiscard]] std::string text(int col) const { return rows.text(row, col); }
+  [[nodiscard]] std::int64_t i64(int col) const { return rows.i64(row, col); }
+  /// A boolean column, which PostgreSQL sends as text "t" or "f".
+  [[nodiscard]] bool flag(int col) const { return rows.text(row, col) == "t"; }
+};
+
 /// A statement parameter as text; nullopt is SQL NULL.
 using Param = std::optional<std::string>;
 
@@ -81,8 +91,8 @@ class Conn final {
 
   /// Runs one or more statements with no parameters.
   void exec(const char* sql);
-  /// Runs `sql` with `params`, prepared once per connection. `sql` must be a string
-  /// literal: its address is the cache key.
+  /// Runs `sql` with `params`, prepared once per connection. `sql` must outlive the
+  /// connection (a literal, or a static string): its address is the cache key.
   Rows query(const char* sql, const std::vector<Param>& params);
   template <class... Args>
   Rows run(const char* sql, const Args&... args) {

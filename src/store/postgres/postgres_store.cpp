@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "store/change_event.hpp"
+#include "store/idle_pool.hpp"
 #include "store/postgres/change_feed.hpp"
 #include "store/postgres/migrations.hpp"
 #include "store/postgres/pg.hpp"
@@ -168,23 +169,17 @@ class PostgresStore final : public Store {
   std::unique_ptr<Conn> acquire_fresh() { return std::make_unique<Conn>(opt_.url); }
 
   std::unique_ptr<Conn> acquire(bool* fresh = nullptr) {
-    {
-      std::lock_guard lock(pool_mu_);
-      if (!idle_.empty()) {
-        auto c = std::move(idle_.back());
-        idle_.pop_back();
-        if (fresh != nullptr) *fresh = false;
-        return c;
-      }
+    if (auto c = idle_.take()) {
+      if (fresh != nullptr) *fresh = false;
+      return c;
     }
     if (fresh != nullptr) *fresh = true;
     return acquire_fresh();
   }
 
   void release(std::unique_ptr<Conn> c) {
-    if (!c->ok() || c->in_transaction()) return;
-    std::lock_guard lock(pool_mu_);
-    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
+    if (!c->ok() || c->in_transaction()) return;  // broken or mid-transaction: closed
+    idle_.give(std::move(c));
   }
 
   static void migrate(Conn& c) {
@@ -224,8 +219,7 @@ class PostgresStore final : public Store {
   static constexpr std::size_t kMaxIdle = 16;
   static constexpr std::chrono::milliseconds kDeliveryWait{2000};
   PostgresOptions opt_;
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<Conn>> idle_;
+  IdlePool<Conn> idle_{kMaxIdle};
   std::mutex listener_mu_;
   std::function<void(ChangeEvent)> listener_;
   std::function<void()> connections_lost_;

@@ -3,8 +3,11 @@
 #include <boost/json.hpp>
 #include <map>
 #include <set>
+#include <string>
 
+#include "core/sync_status.hpp"
 #include "store/labels_json.hpp"
+#include "store/sql_rows.hpp"
 #include "store/stored_json.hpp"
 
 namespace henge::store::postgres {
@@ -46,39 +49,17 @@ class ArrayLiteral {
   std::string out_ = "{";
 };
 
-std::vector<std::string> split_names(const std::string& joined) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < joined.size()) {
-    auto end = joined.find(',', start);
-    if (end == std::string::npos) end = joined.size();
-    out.emplace_back(joined.substr(start, end - start));
-    start = end + 1;
-  }
+// Every row of `r` through `from_row`, in order.
+template <class FromRow>
+auto all_rows(const pg::Rows& r, FromRow from_row) {
+  std::vector<decltype(from_row(pg::Row{r, 0}))> out;
+  out.reserve(static_cast<std::size_t>(r.size()));
+  for (int i = 0; i < r.size(); ++i) out.push_back(from_row(pg::Row{r, i}));
   return out;
 }
 
-Revision rev(const pg::Rows& rows, int row, int col) {
-  return static_cast<Revision>(rows.i64(row, col));
-}
-
-SchemaVersion read_schema(const pg::Rows& r, int i) {
-  return SchemaVersion{r.text(i, 0), r.i64(i, 1), parse_stored(r.text(i, 2)), rev(r, i, 3), r.i64(i, 4)};
-}
-
-Group read_group(const pg::Rows& r, int i) {
-  return Group{r.text(i, 0), r.i64(i, 1), parse_stored(r.text(i, 2)), rev(r, i, 3), r.i64(i, 4), r.i64(i, 5)};
-}
-
-HistoryEntry read_history(const pg::Rows& r, int i) {
-  return HistoryEntry{r.text(i, 0),
-                      rev(r, i, 1),
-                      r.i64(i, 2),
-                      r.text(i, 3),
-                      r.text(i, 4),
-                      parse_stored(r.text(i, 5)),
-                      parse_stored(r.text(i, 6)),
-                      r.text(i, 7)};
+Token token_from_row(const pg::Row& row) {
+  return Token{row.text(0), row.text(1), row.text(2), row.i64(3), row.i64(4)};
 }
 
 }  // namespace
@@ -87,54 +68,20 @@ HistoryEntry read_history(const pg::Rows& r, int i) {
 #define HENGE_PG_CONNECTED                                                                            \
   "(d.connected_replica <> '' AND EXISTS (SELECT 1 FROM replicas r WHERE r.id = d.connected_replica " \
   "AND r.expires_at > " HENGE_PG_NOW_MS "))"
-// The columns read_devices() reads, in order; a macro so statements stay literals
-// (Conn::query caches by address).
-#define HENGE_PG_DEVICE_SELECT                                                                                  \
-  "SELECT d.id, d.schema_name, d.labels, d.token_hash, d.device_values, d.desired_revision, d.desired_config, " \
-  "d.desired_sha256, d.created_at, d.updated_at, d.desired_schema, " HENGE_PG_CONNECTED                         \
-  ", d.last_seen, d.applied_revision, d.applied_at, d.rejected_revision, d.state_error, d.reported, "           \
-  "d.connected_replica, "                                                                                       \
-  "COALESCE((SELECT string_agg(g.group_name, ',' ORDER BY g.group_name) FROM device_groups g "                  \
-  "WHERE g.device_id = d.id), '') FROM devices d "
-// core::sync_status() in SQL, for the status filter.
-#define HENGE_PG_SYNC_STATUS                                                                      \
-  "CASE WHEN d.applied_revision <> 0 AND d.applied_revision = d.desired_revision THEN 'in_sync' " \
-  "WHEN d.rejected_revision <> 0 AND d.rejected_revision = d.desired_revision THEN 'failed' "     \
-  "WHEN d.last_seen = 0 AND d.applied_revision = 0 THEN 'never_connected' ELSE 'pending' END"
+// A device's columns: connected while its replica's lease is live, that replica, its
+// groups in order.
+#define HENGE_PG_DEVICE_SELECT                                                                       \
+  "SELECT " HENGE_DEVICE_ROW(HENGE_PG_CONNECTED, "d.connected_replica",                              \
+                             "COALESCE((SELECT string_agg(g.group_name, ',' ORDER BY g.group_name) " \
+                             "FROM device_groups g WHERE g.device_id = d.id), '')") " FROM devices d "
 
 std::vector<Device> PgTx::read_devices(const pg::Rows& r) {
-  std::vector<Device> out;
-  out.reserve(static_cast<std::size_t>(r.size()));
-  for (int i = 0; i < r.size(); ++i) {
-    Device d;
-    d.id = r.text(i, 0);
-    d.schema = r.text(i, 1);
-    d.labels = labels_from_json(parse_stored_or(r.text(i, 2), "labels", json::object{}, d.unreadable));
-    d.token_hash = r.text(i, 3);
-    d.values = parse_stored_or(r.text(i, 4), "device_values", json::object{}, d.unreadable);
-    d.desired.revision = rev(r, i, 5);
-    d.desired.config = parse_stored_or(r.text(i, 6), "desired_config", json::object{}, d.unreadable);
-    d.desired.sha256 = r.text(i, 7);
-    d.created_at = r.i64(i, 8);
-    d.updated_at = r.i64(i, 9);
-    d.desired.schema = r.text(i, 10);
-    d.state.connected = r.text(i, 11) == "t";
-    d.state.last_seen = r.i64(i, 12);
-    d.state.applied_revision = rev(r, i, 13);
-    d.state.applied_at = r.i64(i, 14);
-    d.state.rejected_revision = rev(r, i, 15);
-    d.state.error = r.text(i, 16);
-    d.state.reported = parse_stored_or(r.text(i, 17), "reported", nullptr, d.unreadable);
-    d.state.replica = d.state.connected ? r.text(i, 18) : std::string();
-    d.groups = split_names(r.text(i, 19));
-    out.push_back(std::move(d));
-  }
-  return out;
+  return all_rows(r, device_from_row<pg::Row>);
 }
 
 Revision PgTx::revision() {
   auto r = run("SELECT value FROM meta WHERE key = 'revision'");
-  return r.empty() ? 0 : rev(r, 0, 0);
+  return r.empty() ? 0 : static_cast<Revision>(r.i64(0, 0));
 }
 
 std::optional<Device> PgTx::device(std::string_view id) {
@@ -151,18 +98,22 @@ std::optional<Device> PgTx::device_by_token_hash(std::string_view hash) {
 
 std::vector<Device> PgTx::devices(const DeviceQuery& q) {
   const int connected = q.connected ? (*q.connected ? 1 : 0) : -1;
-  return read_devices(
-      run(HENGE_PG_DEVICE_SELECT
-          "WHERE d.id > $1::text AND ($2::text = '' OR d.schema_name = $2::text) "
-          "AND ($3::text = '' OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = "
-          "$3::text)) "
-          "AND ($4::text = '' OR (d.labels::jsonb ? $4::text AND ($5::text = '' OR d.labels::jsonb ->> $4::text = "
-          "$5::text))) "
-          "AND ($7::text = '' OR " HENGE_PG_SYNC_STATUS " = $7::text) "
-          "AND ($8::int < 0 OR " HENGE_PG_CONNECTED " = ($8::int = 1)) "
-          "ORDER BY d.id LIMIT $6::bigint",
-          q.after_id, q.schema, q.group, q.label_key, q.label_value, static_cast<std::int64_t>(q.limit), q.status,
-          connected));
+  // Built once: its address keys the prepared statement.
+  static const std::string sql =
+      HENGE_PG_DEVICE_SELECT
+      "WHERE d.id > $1::text AND ($2::text = '' OR d.schema_name = $2::text) "
+      "AND ($3::text = '' OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = "
+      "$3::text)) "
+      "AND ($4::text = '' OR (d.labels::jsonb ? $4::text AND ($5::text = '' OR d.labels::jsonb ->> $4::text = "
+      "$5::text))) "
+      "AND ($7::text = '' OR " +
+      core::sync_status_sql("d.") +
+      " = $7::text) "
+      "AND ($8::int < 0 OR " HENGE_PG_CONNECTED
+      " = ($8::int = 1)) "
+      "ORDER BY d.id LIMIT $6::bigint";
+  return read_devices(run(sql.c_str(), q.after_id, q.schema, q.group, q.label_key, q.label_value,
+                          static_cast<std::int64_t>(q.limit), q.status, connected));
 }
 
 std::vector<Device> PgTx::devices_in_group(std::string_view name) {
@@ -176,86 +127,62 @@ std::vector<Device> PgTx::devices_with_schema(std::string_view name) {
 }
 
 std::optional<SchemaVersion> PgTx::schema(std::string_view name, std::int64_t version) {
-  auto r =
-      run("SELECT name, version, document, revision, created_at FROM schemas "
-          "WHERE name = $1 AND ($2::bigint = 0 OR version = $2::bigint) ORDER BY version DESC LIMIT 1",
-          name, version);
+  auto r = run("SELECT " HENGE_SCHEMA_ROW
+               " FROM schemas "
+               "WHERE name = $1 AND ($2::bigint = 0 OR version = $2::bigint) ORDER BY version DESC LIMIT 1",
+               name, version);
   if (r.empty()) return std::nullopt;
-  return read_schema(r, 0);
+  return schema_from_row(pg::Row{r, 0});
 }
 
 std::vector<SchemaVersion> PgTx::schemas() {
-  auto r =
-      run("SELECT DISTINCT ON (name) name, version, document, revision, created_at FROM schemas "
-          "ORDER BY name, version DESC");
-  std::vector<SchemaVersion> out;
-  for (int i = 0; i < r.size(); ++i) out.push_back(read_schema(r, i));
-  return out;
+  auto r = run("SELECT DISTINCT ON (name) " HENGE_SCHEMA_ROW
+               " FROM schemas "
+               "ORDER BY name, version DESC");
+  return all_rows(r, schema_from_row<pg::Row>);
 }
 
 std::vector<SchemaVersion> PgTx::schema_versions(std::string_view name) {
-  auto r =
-      run("SELECT name, version, document, revision, created_at FROM schemas WHERE name = $1 ORDER BY version", name);
-  std::vector<SchemaVersion> out;
-  for (int i = 0; i < r.size(); ++i) out.push_back(read_schema(r, i));
-  return out;
+  auto r = run("SELECT " HENGE_SCHEMA_ROW " FROM schemas WHERE name = $1 ORDER BY version", name);
+  return all_rows(r, schema_from_row<pg::Row>);
 }
 
 std::optional<Group> PgTx::group(std::string_view name) {
-  auto r =
-      run("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups WHERE name = $1", name);
+  auto r = run("SELECT " HENGE_GROUP_ROW " FROM groups WHERE name = $1", name);
   if (r.empty()) return std::nullopt;
-  return read_group(r, 0);
+  return group_from_row(pg::Row{r, 0});
 }
 
 std::vector<Group> PgTx::groups() {
-  auto r = run("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups ORDER BY name");
-  std::vector<Group> out;
-  for (int i = 0; i < r.size(); ++i) out.push_back(read_group(r, i));
-  return out;
+  auto r = run("SELECT " HENGE_GROUP_ROW " FROM groups ORDER BY name");
+  return all_rows(r, group_from_row<pg::Row>);
 }
 
 std::vector<HistoryEntry> PgTx::history(std::string_view device, Revision before, std::size_t limit) {
-  auto r =
-      run("SELECT device_id, revision, at, actor, action, change, config, sha256 FROM history "
-          "WHERE device_id = $1 AND ($2::bigint = 0 OR revision < $2::bigint) ORDER BY revision DESC LIMIT $3",
-          device, before, static_cast<std::int64_t>(limit));
-  std::vector<HistoryEntry> out;
-  for (int i = 0; i < r.size(); ++i) out.push_back(read_history(r, i));
-  return out;
+  auto r = run("SELECT " HENGE_HISTORY_ROW
+               " FROM history "
+               "WHERE device_id = $1 AND ($2::bigint = 0 OR revision < $2::bigint) ORDER BY revision DESC LIMIT $3",
+               device, before, static_cast<std::int64_t>(limit));
+  return all_rows(r, history_from_row<pg::Row>);
 }
 
 std::optional<HistoryEntry> PgTx::history_entry(std::string_view device, Revision revision) {
-  auto r =
-      run("SELECT device_id, revision, at, actor, action, change, config, sha256 FROM history "
-          "WHERE device_id = $1 AND revision = $2",
-          device, revision);
+  auto r = run("SELECT " HENGE_HISTORY_ROW
+               " FROM history "
+               "WHERE device_id = $1 AND revision = $2",
+               device, revision);
   if (r.empty()) return std::nullopt;
-  return read_history(r, 0);
+  return history_from_row(pg::Row{r, 0});
 }
 
 std::vector<AuditEntry> PgTx::audit(const AuditQuery& q) {
-  auto r =
-      run("SELECT seq, at, actor, action, target, change, request_id, remote, revision FROM audit "
-          "WHERE ($1::bigint = 0 OR seq < $1::bigint) AND ($2::text = '' OR actor = $2::text) "
-          "AND ($3::text = '' OR action = $3::text) AND ($4::text = '' OR target = $4::text) "
-          "ORDER BY seq DESC LIMIT $5::bigint",
-          q.before_seq, q.actor, q.action, q.target, static_cast<std::int64_t>(q.limit));
-  std::vector<AuditEntry> out;
-  for (int i = 0; i < r.size(); ++i) {
-    AuditEntry a;
-    a.seq = static_cast<std::uint64_t>(r.i64(i, 0));
-    a.at = r.i64(i, 1);
-    a.actor = r.text(i, 2);
-    a.action = r.text(i, 3);
-    a.target = r.text(i, 4);
-    a.change = parse_stored(r.text(i, 5));
-    a.request_id = r.text(i, 6);
-    a.remote = r.text(i, 7);
-    a.revision = rev(r, i, 8);
-    out.push_back(std::move(a));
-  }
-  return out;
+  auto r = run("SELECT " HENGE_AUDIT_ROW
+               " FROM audit "
+               "WHERE ($1::bigint = 0 OR seq < $1::bigint) AND ($2::text = '' OR actor = $2::text) "
+               "AND ($3::text = '' OR action = $3::text) AND ($4::text = '' OR target = $4::text) "
+               "ORDER BY seq DESC LIMIT $5::bigint",
+               q.before_seq, q.actor, q.action, q.target, static_cast<std::int64_t>(q.limit));
+  return all_rows(r, audit_from_row<pg::Row>);
 }
 
 std::optional<Token> PgTx::token_by_hash(std::string_view hash) {
@@ -270,7 +197,9 @@ std::size_t PgTx::token_count() {
 }
 
 std::map<std::string, std::size_t> PgTx::device_counts_by_status() {
-  auto r = run("SELECT " HENGE_PG_SYNC_STATUS " AS status, COUNT(*) FROM devices d GROUP BY status");
+  static const std::string sql =
+      "SELECT " + core::sync_status_sql("d.") + " AS status, COUNT(*) FROM devices d GROUP BY status";
+  auto r = run(sql.c_str());
   std::map<std::string, std::size_t> out;
   for (int i = 0; i < r.size(); ++i) out[r.text(i, 0)] = static_cast<std::size_t>(r.i64(i, 1));
   return out;
@@ -278,10 +207,7 @@ std::map<std::string, std::size_t> PgTx::device_counts_by_status() {
 
 std::vector<Token> PgTx::tokens() {
   auto r = run("SELECT name, role, hash, created_at, expires_at FROM tokens ORDER BY name");
-  std::vector<Token> out;
-  for (int i = 0; i < r.size(); ++i)
-    out.push_back(Token{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.i64(i, 3), r.i64(i, 4)});
-  return out;
+  return all_rows(r, token_from_row);
 }
 
 Revision PgTx::take_revision() {
@@ -290,7 +216,7 @@ Revision PgTx::take_revision() {
   if (taken_ == 0) {
     auto r = run("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value");
     if (r.empty()) throw pg::PgError("XX001", "the revision counter is missing", false);
-    taken_ = rev(r, 0, 0);
+    taken_ = static_cast<Revision>(r.i64(0, 0));
   }
   return taken_;
 }
@@ -304,7 +230,7 @@ void PgTx::write_groups(const Device& d) {
 Revision PgTx::desired_revision_of(std::string_view id, bool& exists) {
   auto r = run("SELECT desired_revision FROM devices WHERE id = $1", id);
   exists = !r.empty();
-  return exists ? rev(r, 0, 0) : 0;
+  return exists ? static_cast<Revision>(r.i64(0, 0)) : 0;
 }
 
 void PgTx::insert_device(const Device& d) {

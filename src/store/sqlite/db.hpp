@@ -55,6 +55,8 @@ class Stmt final {
 
   [[nodiscard]] std::string text(int col) const;
   [[nodiscard]] std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+  /// A boolean column: SQLite stores them as integers.
+  [[nodiscard]] bool flag(int col) const { return i64(col) != 0; }
 
  private:
   sqlite3_stmt* s_;
@@ -69,8 +71,8 @@ class Db final {
 
   /// Runs one or more statements with no parameters.
   void exec(const char* sql);
-  /// A prepared statement for `sql`, prepared once per connection. `sql` must be a
-  /// string literal: its address is the cache key.
+  /// A prepared statement for `sql`, prepared once per connection. `sql` must outlive the
+  /// connection (a literal, or a static string): its address is the cache key.
   Stmt prepare(const char* sql);
   [[nodiscard]] sqlite3* handle() const { return db_; }
 

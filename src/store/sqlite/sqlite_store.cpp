@@ -5,11 +5,15 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <vector>
 
+#include "core/sync_status.hpp"
 #include "store/change_event.hpp"
 #include "store/config_texts.hpp"
+#include "store/idle_pool.hpp"
 #include "store/labels_json.hpp"
+#include "store/sql_rows.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/quarantine.hpp"
@@ -29,23 +33,15 @@ std::string labels_text(const std::map<std::string, std::string>& labels) {
   return labels_to_json(labels);
 }
 
-// The device columns in the order read_device() reads them. A macro, so that it
-// joins the statements' literals at compile time (Db::prepare caches by address).
+// The device columns an insert writes, in the order bind_device() binds them.
 #define HENGE_DEVICE_COLUMNS                                                                               \
   "id, schema_name, labels, token_hash, device_values, desired_revision, desired_config, desired_sha256, " \
   "created_at, updated_at, desired_schema"
-#define HENGE_STATE_COLUMNS \
-  "connected, last_seen, applied_revision, applied_at, rejected_revision, state_error, reported"
-// A device's groups as one column, so that reading many devices is one statement.
+// A device's groups as one column, so that reading many devices is one statement. One
+// process holds every stream, so a device's connected flag is its own and no replica is
+// named.
 #define HENGE_GROUPS_COLUMN "(SELECT group_concat(group_name, ',') FROM device_groups g WHERE g.device_id = d.id)"
-#define HENGE_DEVICE_SELECT \
-  "SELECT " HENGE_DEVICE_COLUMNS ", " HENGE_STATE_COLUMNS ", " HENGE_GROUPS_COLUMN " FROM devices d "
-// core::sync_status() in SQL, for the status filter.
-#define HENGE_SYNC_STATUS                                                                   \
-  "CASE WHEN applied_revision != 0 AND applied_revision = desired_revision THEN 'in_sync' " \
-  "WHEN rejected_revision != 0 AND rejected_revision = desired_revision THEN 'failed' "     \
-  "WHEN last_seen = 0 AND applied_revision = 0 THEN 'never_connected' ELSE 'pending' END"
-
+#define HENGE_DEVICE_SELECT "SELECT " HENGE_DEVICE_ROW("d.connected", "''", HENGE_GROUPS_COLUMN) " FROM devices d "
 class SqliteTx final : public WriteTx {
  public:
   explicit SqliteTx(Db& db) : db_(db) {}
@@ -59,30 +55,31 @@ class SqliteTx final : public WriteTx {
     auto st = prepare(HENGE_DEVICE_SELECT "WHERE id = ?");
     st.bind_all(id);
     if (!st.step()) return std::nullopt;
-    return read_device(st);
+    return device_from_row(st);
   }
 
   std::optional<Device> device_by_token_hash(std::string_view hash) override {
     auto st = prepare(HENGE_DEVICE_SELECT "WHERE token_hash = ?");
     st.bind_all(hash);
     if (!st.step()) return std::nullopt;
-    return read_device(st);
+    return device_from_row(st);
   }
 
   std::vector<Device> devices(const DeviceQuery& q) override {
-    auto st = prepare(
+    // Built once: its address keys the prepared statement.
+    static const std::string sql =
         HENGE_DEVICE_SELECT
         "WHERE id > ?1 AND (?2 = '' OR schema_name = ?2) "
         "AND (?3 = '' OR EXISTS (SELECT 1 FROM device_groups g WHERE g.device_id = d.id AND g.group_name = ?3)) "
         "AND (?4 = '' OR EXISTS (SELECT 1 FROM json_each(d.labels) l WHERE l.key = ?4 AND (?5 = '' OR l.value = ?5))) "
-        "AND (?7 = '' OR " HENGE_SYNC_STATUS
-        " = ?7) AND (?8 < 0 OR connected = ?8) "
-        "ORDER BY id LIMIT ?6");
+        "AND (?7 = '' OR " +
+        core::sync_status_sql("d.") + " = ?7) AND (?8 < 0 OR connected = ?8) ORDER BY id LIMIT ?6";
+    auto st = prepare(sql.c_str());
     const int connected = q.connected ? (*q.connected ? 1 : 0) : -1;
     st.bind_all(q.after_id, q.schema, q.group, q.label_key, q.label_value, static_cast<std::int64_t>(q.limit), q.status,
                 connected);
     std::vector<Device> out;
-    while (st.step()) out.push_back(read_device(st));
+    while (st.step()) out.push_back(device_from_row(st));
     return out;
   }
 
@@ -100,87 +97,72 @@ class SqliteTx final : public WriteTx {
   }
 
   std::optional<SchemaVersion> schema(std::string_view name, std::int64_t version) override {
-    auto st = prepare(
-        "SELECT name, version, document, revision, created_at FROM schemas "
-        "WHERE name = ?1 AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1");
+    auto st = prepare("SELECT " HENGE_SCHEMA_ROW
+                      " FROM schemas "
+                      "WHERE name = ?1 AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1");
     st.bind_all(name, version);
     if (!st.step()) return std::nullopt;
-    return read_schema(st);
+    return schema_from_row(st);
   }
 
   std::vector<SchemaVersion> schemas() override {
-    auto st = prepare(
-        "SELECT name, version, document, revision, created_at FROM schemas s "
-        "WHERE version = (SELECT MAX(version) FROM schemas WHERE name = s.name) ORDER BY name");
+    auto st = prepare("SELECT " HENGE_SCHEMA_ROW
+                      " FROM schemas s "
+                      "WHERE version = (SELECT MAX(version) FROM schemas WHERE name = s.name) ORDER BY name");
     std::vector<SchemaVersion> out;
-    while (st.step()) out.push_back(read_schema(st));
+    while (st.step()) out.push_back(schema_from_row(st));
     return out;
   }
 
   std::vector<SchemaVersion> schema_versions(std::string_view name) override {
-    auto st =
-        prepare("SELECT name, version, document, revision, created_at FROM schemas WHERE name = ? ORDER BY version");
+    auto st = prepare("SELECT " HENGE_SCHEMA_ROW " FROM schemas WHERE name = ? ORDER BY version");
     st.bind_all(name);
     std::vector<SchemaVersion> out;
-    while (st.step()) out.push_back(read_schema(st));
+    while (st.step()) out.push_back(schema_from_row(st));
     return out;
   }
 
   std::optional<Group> group(std::string_view name) override {
-    auto st =
-        prepare("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups WHERE name = ?");
+    auto st = prepare("SELECT " HENGE_GROUP_ROW " FROM groups WHERE name = ?");
     st.bind_all(name);
     if (!st.step()) return std::nullopt;
-    return read_group(st);
+    return group_from_row(st);
   }
 
   std::vector<Group> groups() override {
-    auto st =
-        prepare("SELECT name, priority, group_values, revision, created_at, updated_at FROM groups ORDER BY name");
+    auto st = prepare("SELECT " HENGE_GROUP_ROW " FROM groups ORDER BY name");
     std::vector<Group> out;
-    while (st.step()) out.push_back(read_group(st));
+    while (st.step()) out.push_back(group_from_row(st));
     return out;
   }
 
   std::vector<HistoryEntry> history(std::string_view device, Revision before, std::size_t limit) override {
-    auto st = prepare(
-        "SELECT device_id, revision, at, actor, action, change, config, sha256 FROM history "
-        "WHERE device_id = ?1 AND (?2 = 0 OR revision < ?2) ORDER BY revision DESC LIMIT ?3");
+    auto st = prepare("SELECT " HENGE_HISTORY_ROW
+                      " FROM history "
+                      "WHERE device_id = ?1 AND (?2 = 0 OR revision < ?2) ORDER BY revision DESC LIMIT ?3");
     st.bind_all(device, before, static_cast<std::int64_t>(limit));
     std::vector<HistoryEntry> out;
-    while (st.step()) out.push_back(read_history(st));
+    while (st.step()) out.push_back(history_from_row(st));
     return out;
   }
 
   std::optional<HistoryEntry> history_entry(std::string_view device, Revision revision) override {
-    auto st = prepare(
-        "SELECT device_id, revision, at, actor, action, change, config, sha256 FROM history "
-        "WHERE device_id = ? AND revision = ?");
+    auto st = prepare("SELECT " HENGE_HISTORY_ROW
+                      " FROM history "
+                      "WHERE device_id = ? AND revision = ?");
     st.bind_all(device, revision);
     if (!st.step()) return std::nullopt;
-    return read_history(st);
+    return history_from_row(st);
   }
 
   std::vector<AuditEntry> audit(const AuditQuery& q) override {
-    auto st = prepare(
-        "SELECT seq, at, actor, action, target, change, request_id, remote, revision FROM audit "
-        "WHERE (?1 = 0 OR seq < ?1) AND (?2 = '' OR actor = ?2) AND (?3 = '' OR action = ?3) "
-        "AND (?4 = '' OR target = ?4) ORDER BY seq DESC LIMIT ?5");
+    auto st = prepare("SELECT " HENGE_AUDIT_ROW
+                      " FROM audit "
+                      "WHERE (?1 = 0 OR seq < ?1) AND (?2 = '' OR actor = ?2) AND (?3 = '' OR action = ?3) "
+                      "AND (?4 = '' OR target = ?4) ORDER BY seq DESC LIMIT ?5");
     st.bind_all(q.before_seq, q.actor, q.action, q.target, static_cast<std::int64_t>(q.limit));
     std::vector<AuditEntry> out;
-    while (st.step()) {
-      AuditEntry a;
-      a.seq = static_cast<std::uint64_t>(st.i64(0));
-      a.at = st.i64(1);
-      a.actor = st.text(2);
-      a.action = st.text(3);
-      a.target = st.text(4);
-      a.change = parse_stored(st.text(5));
-      a.request_id = st.text(6);
-      a.remote = st.text(7);
-      a.revision = static_cast<Revision>(st.i64(8));
-      out.push_back(std::move(a));
-    }
+    while (st.step()) out.push_back(audit_from_row(st));
     return out;
   }
 
@@ -197,7 +179,9 @@ class SqliteTx final : public WriteTx {
   }
 
   std::map<std::string, std::size_t> device_counts_by_status() override {
-    auto st = prepare("SELECT " HENGE_SYNC_STATUS " AS status, COUNT(*) FROM devices GROUP BY status");
+    static const std::string sql =
+        "SELECT " + core::sync_status_sql("") + " AS status, COUNT(*) FROM devices GROUP BY status";
+    auto st = prepare(sql.c_str());
     std::map<std::string, std::size_t> out;
     while (st.step()) out[st.text(0)] = static_cast<std::size_t>(st.i64(1));
     return out;
@@ -345,59 +329,8 @@ class SqliteTx final : public WriteTx {
   static std::vector<Device> read_many(Stmt& count, Stmt& rows) {
     std::vector<Device> out;
     if (count.step()) out.reserve(static_cast<std::size_t>(count.i64(0)));
-    while (rows.step()) out.push_back(read_device(rows));
+    while (rows.step()) out.push_back(device_from_row(rows));
     return out;
-  }
-
-  static Device read_device(Stmt& st) {
-    Device d;
-    d.id = st.text(0);
-    d.schema = st.text(1);
-    d.labels = labels_from_json(parse_stored_or(st.text(2), "labels", json::object{}, d.unreadable));
-    d.token_hash = st.text(3);
-    d.values = parse_stored_or(st.text(4), "device_values", json::object{}, d.unreadable);
-    d.desired.revision = static_cast<Revision>(st.i64(5));
-    d.desired.config = parse_stored_or(st.text(6), "desired_config", json::object{}, d.unreadable);
-    d.desired.sha256 = st.text(7);
-    d.created_at = st.i64(8);
-    d.updated_at = st.i64(9);
-    d.desired.schema = st.text(10);
-    d.state.connected = st.i64(11) != 0;
-    d.state.last_seen = st.i64(12);
-    d.state.applied_revision = static_cast<Revision>(st.i64(13));
-    d.state.applied_at = st.i64(14);
-    d.state.rejected_revision = static_cast<Revision>(st.i64(15));
-    d.state.error = st.text(16);
-    d.state.reported = parse_stored_or(st.text(17), "reported", nullptr, d.unreadable);
-    const auto groups = st.text(18);
-    for (std::size_t start = 0; start < groups.size();) {
-      auto end = groups.find(',', start);
-      if (end == std::string::npos) end = groups.size();
-      d.groups.push_back(groups.substr(start, end - start));
-      start = end + 1;
-    }
-    std::sort(d.groups.begin(), d.groups.end());  // group_concat promises no order
-    return d;
-  }
-
-  static SchemaVersion read_schema(Stmt& st) {
-    return SchemaVersion{st.text(0), st.i64(1), parse_stored(st.text(2)), static_cast<Revision>(st.i64(3)), st.i64(4)};
-  }
-
-  static Group read_group(Stmt& st) {
-    return Group{st.text(0), st.i64(1), parse_stored(st.text(2)), static_cast<Revision>(st.i64(3)),
-                 st.i64(4),  st.i64(5)};
-  }
-
-  static HistoryEntry read_history(Stmt& st) {
-    return HistoryEntry{st.text(0),
-                        static_cast<Revision>(st.i64(1)),
-                        st.i64(2),
-                        st.text(3),
-                        st.text(4),
-                        parse_stored(st.text(5)),
-                        parse_stored(st.text(6)),
-                        st.text(7)};
   }
 
   Db& db_;
@@ -507,21 +440,11 @@ class SqliteStore final : public Store {
   }
 
   std::unique_ptr<Db> acquire() {
-    {
-      std::lock_guard lock(pool_mu_);
-      if (!readers_.empty()) {
-        auto db = std::move(readers_.back());
-        readers_.pop_back();
-        return db;
-      }
-    }
+    if (auto db = readers_.take()) return db;
     return open();
   }
 
-  void release(std::unique_ptr<Db> db) {
-    std::lock_guard lock(pool_mu_);
-    if (readers_.size() < kMaxIdleReaders) readers_.push_back(std::move(db));
-  }
+  void release(std::unique_ptr<Db> db) { readers_.give(std::move(db)); }
 
   static void rollback(Db& db) {
     if (sqlite3_get_autocommit(db.handle()) == 0) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -531,8 +454,7 @@ class SqliteStore final : public Store {
   std::string path_;
   std::mutex write_mu_;
   std::unique_ptr<Db> writer_;
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<Db>> readers_;
+  IdlePool<Db> readers_{kMaxIdleReaders};
   std::function<void(ChangeEvent)> listener_;
 };
 
