@@ -6,12 +6,17 @@
 // and the shared one holds two consumers. Everything goes at once after the connect:
 //
 //   CONNECT {...}                               no +OK after each line (verbose off)
-//   SUB _INBOX.<id>.> 1                         answers and deliveries, before asking
+//   SUB _INBOX.<id>.r.* 1                       the two answers
+//   SUB _INBOX.<id>.w.own 2, SUB _INBOX.<id>.w.all 3
+//                                               the deliveries, each by its own name: a
+//                                               push consumer counts only a subscription
+//                                               to its exact subject as interest
 //   PUB $JS.API.CONSUMER.CREATE.KV_<bucket> _INBOX.<id>.r.own   {config: dev/<id>}
 //   PUB $JS.API.CONSUMER.CREATE.KV_<bucket> _INBOX.<id>.r.all   {config: the shared key}
 //
-// Open once both creates are answered without an error. A delivery (to _INBOX.<id>.w.*)
-// is an event, its payload a decimal number. The consumers acknowledge nothing and ask
+// Open once both creates are answered without an error. A delivery (a MSG for the
+// subscription 2 or 3, under the key's own subject) is an event, its payload a decimal
+// number. The consumers acknowledge nothing and ask
 // for no heartbeats or flow control (an ordered consumer of NATS's clients does both, to
 // notice a gap); the server removes them a few seconds after the connection ends. The
 // server's PINGs are answered. A device id must be a valid subject token (henge's are).
@@ -67,7 +72,7 @@ class NatsSession final : public Session {
     greeting_ =
         R"(CONNECT {"verbose":false,"pedantic":false,"headers":true,"lang":"henge-loadgen","version":"1"})"
         "\r\nSUB " +
-        inbox_ + "> 1\r\n" +
+        inbox_ + "r.* 1\r\nSUB " + inbox_ + "w.own 2\r\nSUB " + inbox_ + "w.all 3\r\n" +
         publish(create, inbox_ + "r.own",
                 consumer_create(stream, inbox_ + "w.own", key_subject + options.prefix + who.id)) +
         publish(create, inbox_ + "r.all", consumer_create(stream, inbox_ + "w.all", key_subject + options.shared));
@@ -98,7 +103,7 @@ class NatsSession final : public Session {
         }
         const std::string_view payload =
             std::string_view(buffer_).substr(eol + 2 + message->headers, message->total - message->headers);
-        on_message(message->subject, payload, out);
+        on_message(message->sid, payload, out);
         used += message->total + 2;
       } else if (line == "PING") {
         out.reply += "PONG\r\n";
@@ -112,7 +117,7 @@ class NatsSession final : public Session {
 
  private:
   struct Message {
-    std::string_view subject;
+    std::string_view sid;     // which subscription: 1 answers, 2 and 3 deliveries
     std::size_t headers = 0;  // bytes of headers before the payload (HMSG)
     std::size_t total = 0;    // headers and payload
   };
@@ -124,7 +129,7 @@ class NatsSession final : public Session {
     const bool with_headers = w[0] == "HMSG";
     const std::size_t sizes = with_headers ? 2 : 1;
     if (n < 3 + sizes || n > 4 + sizes) return std::nullopt;
-    Message m{w[1]};
+    Message m{w[2]};
     const auto total = parse_number(w[n - 1]);
     const auto headers = with_headers ? parse_number(w[n - 2]) : 0;
     if (total < 0 || headers < 0 || headers > total) return std::nullopt;
@@ -133,19 +138,14 @@ class NatsSession final : public Session {
     return m;
   }
 
-  void on_message(std::string_view subject, std::string_view payload, Heard& out) {
-    if (!subject.starts_with(inbox_)) {
-      out.failed = true;
-      return;
-    }
-    subject.remove_prefix(inbox_.size());
-    if (subject.starts_with("r.")) {  // a consumer create's answer
+  void on_message(std::string_view sid, std::string_view payload, Heard& out) {
+    if (sid == "1") {  // a consumer create's answer
       if (payload.find(R"("error")") != std::string_view::npos) {
         out.failed = true;  // no stream yet, or JetStream busy: try again later
       } else if (++created_ == 2) {
         out.opened = true;
       }
-    } else if (subject.starts_with("w.")) {
+    } else if (sid == "2" || sid == "3") {
       if (const auto n = parse_number(payload); n > 0) out.revisions.push_back(n);
     } else {
       out.failed = true;

@@ -201,9 +201,12 @@ TEST(EtcdSession, AnErrorACancelledWatchOrTheEndOfTheStreamEndsTheConnection) {
   EXPECT_TRUE(hear(Protocol::etcd, head + "zz\r\n").failed);
 }
 
-std::string nats_msg(std::string_view subject, std::string_view payload) {
-  return "MSG " + std::string(subject) + " 1 " + std::to_string(payload.size()) + "\r\n" + std::string(payload) +
-         "\r\n";
+// A MSG for subscription `sid`: 1 is the answers' inbox, 2 and 3 the deliveries (which
+// come under the key's own subject, with an ack subject to reply to).
+std::string nats_msg(std::string_view sid, std::string_view payload) {
+  const std::string head = sid == "1" ? "MSG _INBOX.fleet-7.r.own 1 "
+                                      : "MSG $KV.henge.fleet " + std::string(sid) + " $JS.ACK.KV_henge.c.1.9.9.0.0 ";
+  return head + std::to_string(payload.size()) + "\r\n" + std::string(payload) + "\r\n";
 }
 
 const std::string kCreated = R"({"type":"io.nats.jetstream.api.v1.consumer_create_response","name":"x"})";
@@ -212,7 +215,8 @@ TEST(NatsSession, SubscribesThenCreatesAConsumerForItsOwnKeyAndTheSharedOne) {
   const auto g = make_session(Protocol::nats, kDevice, {})->greeting(0);
   EXPECT_EQ(g.rfind("CONNECT {", 0), 0u);
   EXPECT_NE(g.find(R"("verbose":false)"), std::string::npos);
-  const auto sub = g.find("\r\nSUB _INBOX.fleet-7.> 1\r\n");
+  const auto sub =
+      g.find("\r\nSUB _INBOX.fleet-7.r.* 1\r\nSUB _INBOX.fleet-7.w.own 2\r\nSUB _INBOX.fleet-7.w.all 3\r\n");
   const auto own = g.find("PUB $JS.API.CONSUMER.CREATE.KV_henge _INBOX.fleet-7.r.own ");
   const auto all = g.find("PUB $JS.API.CONSUMER.CREATE.KV_henge _INBOX.fleet-7.r.all ");
   ASSERT_NE(sub, std::string::npos);
@@ -234,12 +238,10 @@ TEST(NatsSession, SubscribesThenCreatesAConsumerForItsOwnKeyAndTheSharedOne) {
 TEST(NatsSession, OpensOnceBothConsumersAreCreatedAndHearsEachPut) {
   const std::string info = R"(INFO {"server_id":"x","jetstream":true})"
                            "\r\n";
-  EXPECT_FALSE(hear(Protocol::nats, info + nats_msg("_INBOX.fleet-7.r.own", kCreated)).opened);
-  const std::string hmsg = "HMSG _INBOX.fleet-7.w.all 1 $JS.ACK.KV_henge.c.1.9.9.0.0 12 14\r\nNATS/1.0\r\n\r\n63\r\n";
-  const auto h =
-      hear(Protocol::nats, info + nats_msg("_INBOX.fleet-7.r.own", kCreated) + "PING\r\n" +
-                               nats_msg("_INBOX.fleet-7.r.all", kCreated) + nats_msg("_INBOX.fleet-7.w.own", "61") +
-                               "+OK\r\n" + nats_msg("_INBOX.fleet-7.w.all", "62") + hmsg);
+  EXPECT_FALSE(hear(Protocol::nats, info + nats_msg("1", kCreated)).opened);
+  const std::string hmsg = "HMSG $KV.henge.fleet 3 $JS.ACK.KV_henge.c.1.9.9.0.0 12 14\r\nNATS/1.0\r\n\r\n63\r\n";
+  const auto h = hear(Protocol::nats, info + nats_msg("1", kCreated) + "PING\r\n" + nats_msg("1", kCreated) +
+                                          nats_msg("2", "61") + "+OK\r\n" + nats_msg("3", "62") + hmsg);
   EXPECT_TRUE(h.opened);
   EXPECT_FALSE(h.failed);
   EXPECT_EQ(h.revisions, (std::vector<std::int64_t>{61, 62, 63}));
@@ -248,14 +250,14 @@ TEST(NatsSession, OpensOnceBothConsumersAreCreatedAndHearsEachPut) {
 
 TEST(NatsSession, AnErrorOrAnUnknownLineEndsTheConnection) {
   const std::string error = R"({"type":"x","error":{"code":404,"description":"stream not found"}})";
-  const auto refused = hear(Protocol::nats, nats_msg("_INBOX.fleet-7.r.own", error));
+  const auto refused = hear(Protocol::nats, nats_msg("1", error));
   EXPECT_TRUE(refused.failed);
   EXPECT_FALSE(refused.refused);  // the bucket may yet be made: try again
   EXPECT_TRUE(hear(Protocol::nats, "-ERR 'Authorization Violation'\r\n").failed);
   EXPECT_TRUE(hear(Protocol::nats, "WHAT\r\n").failed);
-  EXPECT_TRUE(hear(Protocol::nats, "MSG _INBOX.fleet-7.w.own 1 zz\r\n").failed);
-  EXPECT_TRUE(hear(Protocol::nats, "HMSG _INBOX.fleet-7.w.own 1 9 3\r\nabc\r\n").failed);  // headers > total
-  EXPECT_TRUE(hear(Protocol::nats, nats_msg("_INBOX.other.w.own", "5")).failed);
+  EXPECT_TRUE(hear(Protocol::nats, "MSG $KV.henge.fleet 2 zz\r\n").failed);
+  EXPECT_TRUE(hear(Protocol::nats, "HMSG $KV.henge.fleet 2 9 3\r\nabc\r\n").failed);  // headers > total
+  EXPECT_TRUE(hear(Protocol::nats, nats_msg("4", "5")).failed);                       // no such subscription
 }
 
 TEST(Protocol, HasFiveNames) {
