@@ -106,6 +106,11 @@ test('rolling update of three replicas behind haproxy: no write refused or lost,
       answered.push({ key, status });
     }
   })());
+  // A failed assertion must not leave the writers looping (the test would never end).
+  t.after(async () => {
+    stop = true;
+    await Promise.all(writers);
+  });
   await waitFor(() => answered.length >= 20, 10000, 'writes before the rollout');
 
   const v2 = [];
