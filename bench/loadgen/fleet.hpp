@@ -2,7 +2,7 @@
 // Many streams in one thread: non-blocking sockets on one epoll instance, each stream a
 // small record. A stream connects (bound to one of several local addresses, so that
 // more streams than one address has ephemeral ports can reach one server), speaks its
-// protocol through a Session (henge's device stream, or an MQTT or etcd subscriber to
+// protocol through a Session (henge's device stream, or an MQTT, etcd or NATS subscriber to
 // compare with), and records when each event arrives. A stream that ends reconnects as
 // henge-agent does: full-jitter exponential backoff, Retry-After honoured, a goaway's
 // retry window.
